@@ -1,0 +1,173 @@
+// oneDNN matmul (v2 API) with a per-thread primitive cache keyed by dims and strides.
+// Creating a primitive takes tens of microseconds; executing a cached one costs about one.
+// Under MatmulThreading::kTbb a large product is cut into equal parts (along the first batch
+// dim, else along M) that run as TBB tasks, each a single-threaded oneDNN call.
+#include "autograd/kernels/matmul.h"
+
+#include <omp.h>
+
+#include <dnnl.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "autograd/check.h"
+#include "autograd/kernels/parallel.h"
+#include "autograd/kernels/threading.h"
+#include "autograd/shape.h"
+
+namespace mt {
+namespace {
+
+using dnnl::memory;
+
+// Products below this many flops are not worth splitting across cores.
+constexpr int64_t kMinSplitFlops = 1 << 20;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+struct View {
+  float* data;
+  memory::dims dims;
+  memory::dims strides;
+};
+
+struct CachedPrimitive {
+  dnnl::matmul primitive;
+  memory::desc a, b, c;
+  bool reference_impl;  // oneDNN found no optimized kernel for these strides
+};
+
+struct KeyHash {
+  size_t operator()(const std::vector<int64_t>& key) const {
+    size_t h = key.size();
+    for (int64_t v : key) h ^= std::hash<int64_t>()(v) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h;
+  }
+};
+
+// Each thread creates and runs its own primitives (oneDNN's library scratchpad requires a
+// primitive to run on the thread that created it), so the cache needs no lock.
+struct ThreadState {
+  std::unordered_map<std::vector<int64_t>, CachedPrimitive, KeyHash> cache;
+  dnnl::stream stream{cpu_engine()};
+  int omp_threads = -1;  // what omp_set_num_threads was last told on this thread
+};
+
+ThreadState& thread_state() {
+  thread_local ThreadState state;
+  return state;
+}
+
+// Tells OpenMP how many threads oneDNN may use from this thread.
+void set_omp_threads(ThreadState& state, int n) {
+  if (state.omp_threads != n) {
+    omp_set_num_threads(n);
+    state.omp_threads = n;
+    state.cache.clear();  // primitives choose their blocking by thread count
+  }
+}
+
+const CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c) {
+  std::vector<int64_t> key;
+  key.reserve(6 * a.dims.size());
+  for (const View* v : {&a, &b, &c}) {
+    key.insert(key.end(), v->dims.begin(), v->dims.end());
+    key.insert(key.end(), v->strides.begin(), v->strides.end());
+  }
+  auto it = state.cache.find(key);
+  if (it != state.cache.end()) return it->second;
+
+  const memory::desc a_md(a.dims, memory::data_type::f32, a.strides);
+  const memory::desc b_md(b.dims, memory::data_type::f32, b.strides);
+  const memory::desc c_md(c.dims, memory::data_type::f32, c.strides);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), cpu_engine());
+  const bool reference = std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+  return state.cache.emplace(std::move(key), CachedPrimitive{dnnl::matmul(pd), a_md, b_md, c_md, reference})
+      .first->second;
+}
+
+void execute(ThreadState& state, const CachedPrimitive& p, const View& a, const View& b, const View& c) {
+  memory a_mem(p.a, cpu_engine(), a.data), b_mem(p.b, cpu_engine(), b.data), c_mem(p.c, cpu_engine(), c.data);
+  p.primitive.execute(state.stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+  state.stream.wait();
+}
+
+// Row-major copy of a strided view (for layouts oneDNN only runs with its reference kernel).
+std::vector<float> pack(const View& v) {
+  const int64_t rank = static_cast<int64_t>(v.dims.size());
+  std::vector<float> packed(numel(v.dims));
+  std::vector<int64_t> index(rank, 0);
+  for (float& out : packed) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d) offset += index[d] * v.strides[d];
+    out = v.data[offset];
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == v.dims[d]; --d) index[d] = 0;
+  }
+  return packed;
+}
+
+// One oneDNN call on the calling thread.
+void run(ThreadState& state, const View& a, const View& b, const View& c) {
+  const CachedPrimitive& p = lookup(state, a, b, c);
+  if (!p.reference_impl) return execute(state, p, a, b, c);
+  std::vector<float> a_packed = pack(a), b_packed = pack(b);
+  const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};
+  const View bp{b_packed.data(), b.dims, contiguous_strides(b.dims)};
+  execute(state, lookup(state, ap, bp, c), ap, bp, c);
+}
+
+// The part [begin, end) of dim `d` of a view; a broadcast dim (size 1) stays whole.
+View part(const View& v, size_t d, int64_t begin, int64_t end) {
+  if (v.dims[d] == 1) return v;
+  View p = v;
+  p.data += begin * v.strides[d];
+  p.dims[d] = end - begin;
+  return p;
+}
+
+}  // namespace
+
+void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data) {
+  const size_t rank = a.dims.size();
+  MT_CHECK(rank >= 2 && b.dims.size() == rank, "matmul kernel: operands of rank ", a.dims.size(), " and ",
+           b.dims.size());
+  memory::dims c_dims(rank);
+  for (size_t d = 0; d + 2 < rank; ++d) c_dims[d] = std::max(a.dims[d], b.dims[d]);
+  c_dims[rank - 2] = a.dims[rank - 2];
+  c_dims[rank - 1] = b.dims[rank - 1];
+  const View av{const_cast<float*>(a.data), a.dims, a.strides};  // oneDNN takes non-const handles
+  const View bv{const_cast<float*>(b.data), b.dims, b.strides};
+  const View cv{c_data, c_dims, contiguous_strides(c_dims)};
+  if (numel(c_dims) == 0) return;
+
+  ThreadState& state = thread_state();
+  const int threads = num_threads();
+  if (matmul_threading() == MatmulThreading::kOpenMP) {
+    set_omp_threads(state, threads);
+    return run(state, av, bv, cv);
+  }
+  set_omp_threads(state, 1);
+  const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
+  // Split along the first batch dim if it has enough items, else along M.
+  const size_t d = rank > 2 && c_dims[0] >= threads ? 0 : rank - 2;
+  const int64_t parts = std::min<int64_t>(threads, c_dims[d]);
+  if (flops < kMinSplitFlops || parts < 2) return run(state, av, bv, cv);
+  const int64_t chunk = (c_dims[d] + parts - 1) / parts;
+  const int64_t a_d = d, b_d = d == rank - 2 ? -1 : static_cast<int64_t>(d);  // M is not a dim of b
+  parallel_for(parts, 1, [&](int64_t first, int64_t last) {
+    ThreadState& local = thread_state();
+    set_omp_threads(local, 1);
+    for (int64_t p = first; p < last; ++p) {
+      const int64_t begin = p * chunk, end = std::min(c_dims[d], begin + chunk);
+      if (begin >= end) continue;
+      run(local, part(av, a_d, begin, end), b_d < 0 ? bv : part(bv, b_d, begin, end), part(cv, d, begin, end));
+    }
+  });
+}
+
+int64_t matmul_cache_size() { return static_cast<int64_t>(thread_state().cache.size()); }
+
+}  // namespace mt

@@ -1,0 +1,32 @@
+// The global random generator: counter-based (SplitMix64 of seed and counter), so a parallel
+// kernel can take a block of counters and draw the same numbers whatever the thread split.
+// manual_seed(s) makes every run that follows reproducible. Read next: ops/dropout.cpp.
+#pragma once
+
+#include <cstdint>
+
+namespace mt {
+
+/// Reseeds the global generator and resets its counter.
+void manual_seed(uint64_t seed);
+
+/// Reserves `count` consecutive draws and returns the first counter; draw i of the block is
+/// random_bits(seed, first + i).
+uint64_t reserve_random(uint64_t count);
+/// The seed in force (pairs with reserve_random).
+uint64_t random_seed();
+
+/// 64 random bits for (seed, counter): SplitMix64's finalizer applied to a Weyl sequence.
+inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
+  uint64_t z = seed + (counter + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// Uniform float in [0, 1) from the top 24 bits (every value exactly representable).
+inline float random_uniform(uint64_t seed, uint64_t counter) {
+  return static_cast<float>(random_bits(seed, counter) >> 40) * (1.0f / 16777216.0f);
+}
+
+}  // namespace mt

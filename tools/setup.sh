@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what minitrans needs on Debian 12, and nothing that is already there.
+# Idempotent: when every package is present it only checks and exits.
+#   tools/setup.sh          build and test dependencies
+#   tools/setup.sh --bench  also PyTorch and OpenBLAS, for bench/ and tools/gen_reference.py
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-torch libopenblas0-openmp)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
