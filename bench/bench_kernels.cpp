@@ -1,1 +1,182 @@
-int main() { return 0; }
+// Kernel microbenchmarks: matmul GFLOP/s at the shapes a Transformer uses next to oneDNN's own
+// peak, softmax and layer_norm bandwidth, the engine's cost per node, and how OpenMP (oneDNN)
+// and TBB (our kernels) get along. Medians of repeated runs; see docs/performance.md.
+//   build/bench-kernels [--quick]
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autograd/grad_mode.h"
+#include "autograd/kernels/threading.h"
+#include "autograd/ops.h"
+#include "autograd/random.h"
+
+using namespace mt;
+
+namespace {
+
+int g_repeats = 15;
+
+// Median seconds of `repeats` runs of fn, after two warm-up runs.
+double median_seconds(const std::function<void()>& fn, int repeats = g_repeats) {
+  fn();
+  fn();
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+struct MatmulCase {
+  const char* what;
+  Shape a, b;
+  bool ta, tb;
+};
+
+double matmul_gflops(const MatmulCase& c) {
+  NoGradGuard no_grad;
+  const Tensor a = randn(c.a), b = randn(c.b);
+  const Tensor out = matmul(a, b, c.ta, c.tb);
+  const int64_t k = c.ta ? a.size(-2) : a.size(-1);
+  const double flops = 2.0 * out.numel() * k;
+  return flops / median_seconds([&] { matmul(a, b, c.ta, c.tb); }) / 1e9;
+}
+
+void bench_matmul() {
+  std::printf("\n== matmul (GFLOP/s, median of %d) ==\n", g_repeats);
+  set_matmul_threading(MatmulThreading::kOpenMP);
+  const double peak = matmul_gflops({"peak", {512, 512}, {512, 512}, false, false});
+  set_matmul_threading(MatmulThreading::kTbb);
+  std::printf("oneDNN's own peak, 512x512x512, its OpenMP threads: %8.1f GFLOP/s\n", peak);
+  const std::vector<MatmulCase> cases = {
+      {"512^3 (same as the peak)         ", {512, 512}, {512, 512}, false, false},
+      {"base QKV/out proj x[1600,512]·Wᵀ ", {1600, 512}, {512, 512}, false, true},
+      {"base FF1 x[1600,512]·Wᵀ[2048]    ", {1600, 512}, {2048, 512}, false, true},
+      {"base FF2 x[1600,2048]·Wᵀ[512]    ", {1600, 2048}, {512, 2048}, false, true},
+      {"base FF1 dX = dY[1600,2048]·W    ", {1600, 2048}, {2048, 512}, false, false},
+      {"base FF1 dW = dYᵀ·X              ", {1600, 2048}, {1600, 512}, true, false},
+      {"base generator x·Wᵀ[8000]        ", {1600, 512}, {8000, 512}, false, true},
+      {"base attention QKᵀ [64,8,25,64]  ", {64, 8, 25, 64}, {64, 8, 25, 64}, false, true},
+      {"base attention P·V [64,8,25,25]  ", {64, 8, 25, 25}, {64, 8, 25, 64}, false, false},
+      {"small FF1 x[1792,256]·Wᵀ[512]    ", {1792, 256}, {512, 256}, false, true},
+      {"toy FF1 x[640,64]·Wᵀ[256]        ", {640, 64}, {256, 64}, false, true},
+  };
+  for (const MatmulCase& c : cases) {
+    const double g = matmul_gflops(c);
+    std::printf("%s %8.1f GFLOP/s  %5.1f%% of peak\n", c.what, g, 100.0 * g / peak);
+  }
+}
+
+void bench_rows() {
+  std::printf("\n== row kernels (GB/s moved: read + write, median of %d) ==\n", g_repeats);
+  NoGradGuard no_grad;
+  for (const Shape& shape : {Shape{12800, 25}, Shape{1600, 8000}}) {
+    const Tensor x = randn(shape);
+    const double bytes = 2.0 * x.numel() * sizeof(float);
+    std::printf("softmax     [%6lld, %4lld] %7.1f GB/s\n", (long long)shape[0], (long long)shape[1],
+                bytes / median_seconds([&] { softmax(x); }) / 1e9);
+  }
+  const Tensor x = randn({1600, 512}), w = randn({512}), b = randn({512});
+  const double bytes = 2.0 * x.numel() * sizeof(float);
+  std::printf("layer_norm  [  1600,  512] %7.1f GB/s\n", bytes / median_seconds([&] { layer_norm(x, w, b); }) / 1e9);
+}
+
+void bench_layer_norm_backward() {
+  Tensor x = randn({1600, 512}).requires_grad_(), w = randn({512}).requires_grad_();
+  Tensor b = randn({512}).requires_grad_();
+  const Tensor dy = randn({1600, 512});
+  const double t = median_seconds([&] { layer_norm(x, w, b).backward(dy); });
+  std::printf("layer_norm forward+backward [1600, 512] %7.1f µs\n", t * 1e6);
+}
+
+void bench_overhead() {
+  std::printf("\n== engine bookkeeping per node (tiny tensors, median of %d) ==\n", g_repeats);
+  constexpr int kOps = 10000;
+  const Tensor x = ones({1}, true);
+  const double with_tape = median_seconds([&] {
+    Tensor y = x;
+    for (int i = 0; i < kOps; ++i) y = y * 1.0001f;
+    y.backward();
+  });
+  const double forward_tape = median_seconds([&] {
+    Tensor y = x;
+    for (int i = 0; i < kOps; ++i) y = y * 1.0001f;
+  });
+  const double no_tape = median_seconds([&] {
+    NoGradGuard no_grad;
+    Tensor y = x;
+    for (int i = 0; i < kOps; ++i) y = y * 1.0001f;
+  });
+  std::printf("op forward without tape        %7.0f ns/op\n", no_tape / kOps * 1e9);
+  std::printf("record (tape) cost             %7.0f ns/node\n", (forward_tape - no_tape) / kOps * 1e9);
+  std::printf("backward dispatch (incl. the backward op's own kernel) %7.0f ns/node\n",
+              (with_tape - forward_tape) / kOps * 1e9);
+  std::printf("record + backward dispatch     %7.0f ns/node\n", (with_tape - no_tape) / kOps * 1e9);
+}
+
+// A TBB kernel right after a oneDNN matmul, and the reverse, under each threading policy.
+void bench_interplay() {
+  std::printf("\n== OpenMP (oneDNN) vs TBB hand-off (µs, median of %d) ==\n", g_repeats);
+  NoGradGuard no_grad;
+  const Tensor a = randn({1600, 512}), w = randn({512, 512}), s = randn({12800, 25});
+  for (MatmulThreading mode : {MatmulThreading::kOpenMP, MatmulThreading::kTbb}) {
+    set_matmul_threading(mode);
+    const char* name = mode == MatmulThreading::kOpenMP ? "oneDNN on OpenMP threads" : "TBB owns the cores";
+    const double mm = median_seconds([&] { matmul(a, w); });
+    const double sm = median_seconds([&] { softmax(s); });
+    // Time each kernel as the second of a pair, so it starts right after the other.
+    std::vector<double> sm_after, mm_after;
+    for (int i = 0; i < g_repeats + 2; ++i) {
+      matmul(a, w);
+      auto t0 = std::chrono::steady_clock::now();
+      softmax(s);
+      auto t1 = std::chrono::steady_clock::now();
+      mm_after.push_back(0);
+      sm_after.push_back(std::chrono::duration<double>(t1 - t0).count());
+      softmax(s);
+      t0 = std::chrono::steady_clock::now();
+      matmul(a, w);
+      t1 = std::chrono::steady_clock::now();
+      mm_after.back() = std::chrono::duration<double>(t1 - t0).count();
+    }
+    auto median = [](std::vector<double> v) {
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      return v[v.size() / 2];
+    };
+    const double pair = median_seconds([&] {
+      matmul(a, w);
+      softmax(s);
+    });
+    std::printf("%s:\n", name);
+    std::printf("  matmul [1600,512]x[512,512] alone %8.1f   right after softmax %8.1f\n", mm * 1e6,
+                median(mm_after) * 1e6);
+    std::printf("  softmax [12800,25] alone         %8.1f   right after matmul  %8.1f  (x%.2f)\n", sm * 1e6,
+                median(sm_after) * 1e6, median(sm_after) / sm);
+    std::printf("  matmul then softmax, per pair    %8.1f\n", pair * 1e6);
+  }
+  set_matmul_threading(MatmulThreading::kTbb);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) g_repeats = 5;
+  manual_seed(0);
+  std::printf("threads: %d (TBB); matmul threading default: TBB owns the cores\n", num_threads());
+  bench_matmul();
+  bench_rows();
+  bench_layer_norm_backward();
+  bench_overhead();
+  bench_interplay();
+  return 0;
+}
