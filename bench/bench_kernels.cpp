@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
+#include "autograd/node.h"
 #include "autograd/kernels/threading.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
@@ -95,7 +96,10 @@ void bench_layer_norm_backward() {
   Tensor x = randn({1600, 512}).requires_grad_(), w = randn({512}).requires_grad_();
   Tensor b = randn({512}).requires_grad_();
   const Tensor dy = randn({1600, 512});
-  const double t = median_seconds([&] { layer_norm(x, w, b).backward(dy); });
+  const double t = median_seconds([&] {
+    for (const Tensor& p : {x, w, b}) p.zero_grad();
+    layer_norm(x, w, b).backward(dy);
+  });
   std::printf("layer_norm forward+backward [1600, 512] %7.1f µs\n", t * 1e6);
 }
 
@@ -122,6 +126,23 @@ void bench_overhead() {
   std::printf("backward dispatch (incl. the backward op's own kernel) %7.0f ns/node\n",
               (with_tape - forward_tape) / kOps * 1e9);
   std::printf("record + backward dispatch     %7.0f ns/node\n", (with_tape - no_tape) / kOps * 1e9);
+
+  // The engine alone: an op whose forward is a view and whose backward returns dy unchanged,
+  // so what remains is record() and the engine's dispatch, checks and accumulation.
+  auto identity = [](const Tensor& t) {
+    return record("identity", t.detach(), {t}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
+  };
+  const double engine_on = median_seconds([&] {
+    Tensor y = x;
+    for (int i = 0; i < kOps; ++i) y = identity(y);
+    y.backward();
+  });
+  const double engine_off = median_seconds([&] {
+    NoGradGuard no_grad;
+    Tensor y = x;
+    for (int i = 0; i < kOps; ++i) y = identity(y);
+  });
+  std::printf("engine only (identity op): record + backward %5.0f ns/node\n", (engine_on - engine_off) / kOps * 1e9);
 }
 
 // A TBB kernel right after a oneDNN matmul, and the reverse, under each threading policy.

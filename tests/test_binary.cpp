@@ -1,4 +1,4 @@
-// add, sub, mul, div: PyTorch values, gradients, broadcasting, strided operands, errors.
+// Tests of autograd/ops/binary.cpp — add, sub, mul, div: PyTorch values, gradients, broadcasting, strided operands, errors.
 #include "tests/reference.h"
 
 using namespace mt;

@@ -1,4 +1,4 @@
-// concat and split: PyTorch values, gradcheck, errors.
+// Tests of autograd/ops/concat.cpp — concat and split: PyTorch values, gradcheck, errors.
 #include "tests/reference.h"
 
 using namespace mt;

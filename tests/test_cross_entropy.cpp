@@ -1,4 +1,4 @@
-// cross_entropy: PyTorch values with ignore_index and label smoothing, gradcheck, the composite
+// Tests of autograd/ops/cross_entropy.cpp — cross_entropy: PyTorch values with ignore_index and label smoothing, gradcheck, the composite
 // twin (log_softmax then a weighted sum), and errors.
 #include "tests/reference.h"
 

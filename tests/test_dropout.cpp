@@ -1,4 +1,4 @@
-// dropout: identity in evaluation (PyTorch fixture), drop rate and scaling in training,
+// Tests of autograd/ops/dropout.cpp — dropout: identity in evaluation (PyTorch fixture), drop rate and scaling in training,
 // reproducible masks, gradcheck with a fixed mask, errors.
 #include <cmath>
 

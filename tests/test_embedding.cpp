@@ -1,4 +1,4 @@
-// embedding: PyTorch values and weight gradient (padding row untouched), gradcheck, errors.
+// Tests of autograd/ops/embedding.cpp — embedding: PyTorch values and weight gradient (padding row untouched), gradcheck, errors.
 #include "tests/reference.h"
 
 using namespace mt;

@@ -1,4 +1,4 @@
-// layer_norm: PyTorch values and gradients, gradcheck, its composite twin, errors.
+// Tests of autograd/ops/layer_norm.cpp — layer_norm: PyTorch values and gradients, gradcheck, its composite twin, errors.
 #include "tests/reference.h"
 
 using namespace mt;

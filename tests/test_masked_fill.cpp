@@ -1,4 +1,4 @@
-// masked_fill: PyTorch values with a broadcast padding mask, gradcheck, errors.
+// Tests of autograd/ops/masked_fill.cpp — masked_fill: PyTorch values with a broadcast padding mask, gradcheck, errors.
 #include "tests/reference.h"
 
 using namespace mt;

@@ -1,4 +1,4 @@
-// sum, mean, max, argmax, sum_to: PyTorch values, gradcheck, and errors.
+// Tests of autograd/ops/reduce.cpp — sum, mean, max, argmax, sum_to: PyTorch values, gradcheck, and errors.
 #include "tests/reference.h"
 
 using namespace mt;

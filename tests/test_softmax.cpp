@@ -1,4 +1,4 @@
-// softmax, log_softmax: PyTorch values, gradcheck, their composite twins, and stability.
+// Tests of autograd/ops/softmax.cpp — softmax, log_softmax: PyTorch values, gradcheck, their composite twins, and stability.
 #include <cmath>
 #include <limits>
 

@@ -48,7 +48,7 @@ TEST_CASE("printing shows values, shape and history") {
   longer << arange(0, 10);
   CHECK(longer.str() == "tensor([0, 1, 2, ..., 7, 8, 9], shape=[10])");
   std::ostringstream with_grad;
-  with_grad << add(ones({1}, true), 1.0f);
+  with_grad << add(ones({1}, true), ones({1}));
   CHECK(with_grad.str() == "tensor([2], shape=[1], grad_fn=add)");
   std::ostringstream scalar;
   scalar << full({}, 3.0f);
@@ -60,5 +60,5 @@ TEST_CASE("tensor misuse raises mt::Error with the shapes") {
   check_error([] { zeros({2, 2}).item(); }, {"item", "[2, 2]"});
   check_error([] { IntTensor({1, 2}, {3}); }, {"IntTensor", "[3]"});
   check_error([] { Tensor().shape(); }, {"undefined"});
-  check_error([] { Tensor x = add(ones({1}, true), 1.0f); x.requires_grad_(); }, {"requires_grad_", "add"});
+  check_error([] { Tensor x = add(ones({1}, true), ones({1})); x.requires_grad_(); }, {"requires_grad_", "add"});
 }

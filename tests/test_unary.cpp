@@ -1,4 +1,4 @@
-// neg, exp, log, sqrt, pow, tanh, relu, gelu: PyTorch values and gradcheck.
+// Tests of autograd/ops/unary.cpp — neg, exp, log, sqrt, pow, tanh, relu, gelu: PyTorch values and gradcheck.
 #include "tests/reference.h"
 
 using namespace mt;

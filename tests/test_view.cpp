@@ -1,4 +1,4 @@
-// view, reshape, transpose, permute, expand, contiguous, clone, slice: PyTorch values,
+// Tests of autograd/ops/view.cpp — view, reshape, transpose, permute, expand, contiguous, clone, slice: PyTorch values,
 // gradcheck, storage sharing, and errors.
 #include "tests/reference.h"
 

@@ -7,46 +7,55 @@
 #include <array>
 #include <cstdint>
 
+#include "autograd/check.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/shape.h"
 #include "autograd/tensor.h"
 
 namespace mt {
 
+/// Element kernels handle tensors of up to this many dims (after merging adjacent ones).
+constexpr int64_t kMaxKernelDims = 8;
+
 /// Calls row_fn(offsets, len, inner_strides) for every innermost row of `shape`, where
 /// offsets[k] is where operand k's row starts and inner_strides[k] its step along the row.
 template <size_t N, typename RowFn>
 void for_each_row(const Shape& shape, const std::array<Strides, N>& strides, const RowFn& row_fn) {
   // Merge dims: drop size-1 dims, fuse dim i into i+1 where every operand allows it.
-  Shape dims;
-  std::array<Strides, N> st;
+  // Fixed-size arrays: this runs for every op, and small tensors must not pay for the heap.
+  std::array<int64_t, kMaxKernelDims> dims{};
+  std::array<std::array<int64_t, kMaxKernelDims>, N> st{};
+  int64_t rank = 0;
   for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0) return;
     if (shape[i] == 1) continue;
-    bool fuse = !dims.empty();
-    for (size_t k = 0; k < N && fuse; ++k) fuse = st[k].back() == strides[k][i] * shape[i];
+    bool fuse = rank > 0;
+    for (size_t k = 0; k < N && fuse; ++k) fuse = st[k][rank - 1] == strides[k][i] * shape[i];
     if (fuse) {
-      dims.back() *= shape[i];
-      for (size_t k = 0; k < N; ++k) st[k].back() = strides[k][i];
+      dims[rank - 1] *= shape[i];
+      for (size_t k = 0; k < N; ++k) st[k][rank - 1] = strides[k][i];
     } else {
-      dims.push_back(shape[i]);
-      for (size_t k = 0; k < N; ++k) st[k].push_back(strides[k][i]);
+      MT_CHECK(rank < kMaxKernelDims, "element kernel: shape ", shape, " has more than ", kMaxKernelDims,
+               " dims that cannot be merged");
+      dims[rank] = shape[i];
+      for (size_t k = 0; k < N; ++k) st[k][rank] = strides[k][i];
+      ++rank;
     }
   }
-  if (dims.empty()) {  // a single element
-    dims.push_back(1);
-    for (size_t k = 0; k < N; ++k) st[k].push_back(0);
+  if (rank == 0) {  // a single element
+    dims[0] = 1;
+    rank = 1;
   }
-  for (int64_t d : dims) if (d == 0) return;
 
-  const int64_t rank = static_cast<int64_t>(dims.size());
-  const int64_t len = dims.back();
-  const int64_t rows = numel(dims) / len;
+  const int64_t len = dims[rank - 1];
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < rank; ++d) rows *= dims[d];
   std::array<int64_t, N> inner;
-  for (size_t k = 0; k < N; ++k) inner[k] = st[k].back();
+  for (size_t k = 0; k < N; ++k) inner[k] = st[k][rank - 1];
 
   parallel_for(rows, row_grain(len), [&](int64_t begin, int64_t end) {
     // Multi-index of row `begin` over the outer dims, then advance it like an odometer.
-    std::vector<int64_t> index(rank, 0);
+    std::array<int64_t, kMaxKernelDims> index{};
     std::array<int64_t, N> offsets{};
     for (int64_t d = rank - 2, r = begin; d >= 0; --d) {
       index[d] = r % dims[d];

@@ -1,4 +1,4 @@
-// add, sub, mul, div with broadcasting, and their scalar forms.
+// add, sub, mul, div with broadcasting, and their scalar forms (x·scale + shift, one kernel).
 // The kernel reads both operands through broadcast views (zero strides on stretched dims), so
 // nothing is copied; each backward reduces its gradient back with sum_to. Read next: unary.cpp.
 #include "autograd/check.h"
@@ -12,6 +12,11 @@ namespace {
 // out = f(a, b) over the broadcast shape of a and b.
 template <typename F>
 Tensor broadcast_apply(const Tensor& a, const Tensor& b, const char* op, const F& f) {
+  if (a.shape() == b.shape() && a.is_contiguous() && b.is_contiguous()) {  // the common case: one flat loop
+    Tensor out(a.shape());
+    zip_elements(a.data(), b.data(), out.data(), out.numel(), f);
+    return out;
+  }
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor out(shape);
   const Tensor av = expand(a.detach(), shape), bv = expand(b.detach(), shape);
@@ -37,7 +42,18 @@ Tensor broadcast_apply(const Tensor& a, const Tensor& b, const char* op, const F
   return out;
 }
 
-Tensor scalar(float value) { return full({}, value); }
+// out = x·scale + shift: the scalar forms, without materializing the scalar as a tensor.
+Tensor affine(const Tensor& x, float scale, float shift) {
+  const Tensor xc = contiguous(x.detach());
+  Tensor out(x.shape());
+  map_elements(xc.data(), out.data(), out.numel(), [scale, shift](float v) { return v * scale + shift; });
+  // dx = dy·scale
+  return record("affine", out, {x}, [scale](const Tensor& dy) {
+    Tensor dx(dy.shape());
+    map_elements(dy.data(), dx.data(), dx.numel(), [scale](float g) { return g * scale; });
+    return std::vector<Tensor>{dx};
+  });
+}
 
 }  // namespace
 
@@ -77,9 +93,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
   });
 }
 
-Tensor add(const Tensor& a, float b) { return add(a, scalar(b)); }
-Tensor sub(const Tensor& a, float b) { return sub(a, scalar(b)); }
-Tensor mul(const Tensor& a, float b) { return mul(a, scalar(b)); }
-Tensor div(const Tensor& a, float b) { return div(a, scalar(b)); }
+Tensor add(const Tensor& a, float b) { return affine(a, 1.0f, b); }
+Tensor sub(const Tensor& a, float b) { return affine(a, 1.0f, -b); }
+Tensor mul(const Tensor& a, float b) { return affine(a, b, 0.0f); }
+Tensor div(const Tensor& a, float b) { return affine(a, 1.0f / b, 0.0f); }  // as PyTorch: times the reciprocal
 
 }  // namespace mt

@@ -7,6 +7,7 @@
 
 #include "autograd/check.h"
 #include "autograd/kernels/parallel.h"
+#include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 
@@ -35,16 +36,10 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ign
     for (int64_t i = begin; i < end; ++i) {
       if (targets.values[i] == ignore_index) continue;
       const float* row = x.data() + i * v;
-      float m = row[0];
-      for (int64_t j = 1; j < v; ++j) m = std::max(m, row[j]);
-      double s = 0.0, total = 0.0;
-      for (int64_t j = 0; j < v; ++j) {
-        s += std::exp(row[j] - m);
-        total += row[j];
-      }
-      const double l = m + std::log(s);
+      const float m = row_max(row, v);
+      const double l = m + std::log(static_cast<double>(row_sum_exp(row, m, v)));
       (*lse)[i] = static_cast<float>(l);
-      row_loss[i] = (1.0 - eps) * (l - row[targets.values[i]]) + eps * (l - total / v);
+      row_loss[i] = (1.0 - eps) * (l - row[targets.values[i]]) + eps * (l - static_cast<double>(row_sum(row, v)) / v);
     }
   });
   double loss = 0.0;
@@ -64,7 +59,8 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ign
         const float *row = x.data() + i * v;
         float* out = dx.data() + i * v;
         const float l = (*lse)[i];
-        for (int64_t j = 0; j < v; ++j) out[j] = scale * (std::exp(row[j] - l) - smooth);
+#pragma omp simd
+        for (int64_t j = 0; j < v; ++j) out[j] = scale * (fast_exp(row[j] - l) - smooth);
         out[t] -= scale * (1.0f - eps);
       }
     });

@@ -6,6 +6,7 @@
 
 #include "autograd/check.h"
 #include "autograd/kernels/parallel.h"
+#include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 
@@ -24,16 +25,6 @@ void for_rows(const Tensor& in, const Tensor& out, const Fn& fn) {
   });
 }
 
-// max of the row and log(sum(exp(x - max))).
-void row_stats(const float* x, int64_t n, float& max_out, float& log_sum_out) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j]);
-  float s = 0.0f;
-  for (int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
-  max_out = m;
-  log_sum_out = std::log(s);
-}
-
 }  // namespace
 
 Tensor softmax(const Tensor& x) {
@@ -41,15 +32,16 @@ Tensor softmax(const Tensor& x) {
   const Tensor xc = contiguous(x.detach());
   Tensor out(x.shape());
   for_rows(xc, out, [](const float* in, float* y, int64_t n) {
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n; ++j) m = std::max(m, in[j]);
+    const float m = row_max(in, n);
     if (m == -std::numeric_limits<float>::infinity()) {  // every entry masked: no mass anywhere
       std::fill(y, y + n, 0.0f);
       return;
     }
     float s = 0.0f;
-    for (int64_t j = 0; j < n; ++j) s += (y[j] = std::exp(in[j] - m));
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < n; ++j) s += (y[j] = fast_exp(in[j] - m));
     const float inv = 1.0f / s;
+#pragma omp simd
     for (int64_t j = 0; j < n; ++j) y[j] *= inv;
   });
   // dx = y·(dy - sum(dy·y)) per row
@@ -59,8 +51,8 @@ Tensor softmax(const Tensor& x) {
     const float *g = dy.data(), *yp = y.data();
     for_rows(dy, dx, [&](const float* grow, float* dxrow, int64_t) {
       const float* yrow = yp + (grow - g);
-      float dot = 0.0f;
-      for (int64_t j = 0; j < n; ++j) dot += grow[j] * yrow[j];
+      const float dot = row_dot(grow, yrow, n);
+#pragma omp simd
       for (int64_t j = 0; j < n; ++j) dxrow[j] = yrow[j] * (grow[j] - dot);
     });
     return std::vector<Tensor>{dx};
@@ -72,9 +64,10 @@ Tensor log_softmax(const Tensor& x) {
   const Tensor xc = contiguous(x.detach());
   Tensor out(x.shape());
   for_rows(xc, out, [](const float* in, float* y, int64_t n) {
-    float m, log_sum;
-    row_stats(in, n, m, log_sum);
-    for (int64_t j = 0; j < n; ++j) y[j] = in[j] - m - log_sum;
+    const float m = row_max(in, n);
+    const float shift = m + std::log(row_sum_exp(in, m, n));  // log Σ exp(x)
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) y[j] = in[j] - shift;
   });
   // dx = dy - softmax(x)·sum(dy) per row, with softmax(x) = exp(y)
   return record("log_softmax", out, {x}, [y = out.detach()](const Tensor& dy) {
@@ -83,9 +76,9 @@ Tensor log_softmax(const Tensor& x) {
     const float *g = dy.data(), *yp = y.data();
     for_rows(dy, dx, [&](const float* grow, float* dxrow, int64_t) {
       const float* yrow = yp + (grow - g);
-      float total = 0.0f;
-      for (int64_t j = 0; j < n; ++j) total += grow[j];
-      for (int64_t j = 0; j < n; ++j) dxrow[j] = grow[j] - std::exp(yrow[j]) * total;
+      const float total = row_sum(grow, n);
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) dxrow[j] = grow[j] - fast_exp(yrow[j]) * total;
     });
     return std::vector<Tensor>{dx};
   });

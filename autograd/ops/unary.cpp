@@ -32,11 +32,7 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
 }  // namespace
 
-Tensor neg(const Tensor& x) {
-  Tensor out = map(x, [](float v) { return -v; });
-  // dx = -dy
-  return record("neg", out, {x}, [](const Tensor& dy) { return std::vector<Tensor>{neg(dy)}; });
-}
+Tensor neg(const Tensor& x) { return mul(x, -1.0f); }
 
 Tensor exp(const Tensor& x) {
   Tensor out = map(x, [](float v) { return std::exp(v); });
