@@ -5,7 +5,8 @@
 #   tools/setup.sh --bench  also PyTorch and OpenBLAS, for bench/ and tools/gen_reference.py
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev)
+packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev
+          nlohmann-json3-dev)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch libopenblas0-openmp)
 fi
