@@ -50,6 +50,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool t
 // ---- views and copies (ops/view.cpp) --------------------------------------------------------
 /// Same values with a new shape, sharing storage; x must be contiguous. One dim may be -1.
 Tensor view(const Tensor& x, const Shape& shape);
+/// Splits dim `dim` into `sizes` (their product must equal it). Always a view, whatever x's
+/// strides: [B, T, D] -> [B, T, H, Dh] for attention heads, even on a slice of a fused QKV.
+Tensor unflatten(const Tensor& x, int64_t dim, const Shape& sizes);
 /// Like view, copying first if x is not contiguous.
 Tensor reshape(const Tensor& x, const Shape& shape);
 /// Swaps two dims (a strided view, no copy).

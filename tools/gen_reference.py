@@ -105,6 +105,38 @@ case("cross_entropy_smooth", lambda x: F.cross_entropy(x, targets, ignore_index=
      [randn(6, 5) * 2], {"targets": targets})
 case("dropout_eval", lambda x: F.dropout(x, 0.3, training=False), [randn(3, 4)])
 
+
+# optimizers: three steps from fixed gradients, then the parameter values
+def optimizer_case(name, make, steps=3):
+    torch.manual_seed(5)
+    p = torch.randn(3, 4, requires_grad=True)
+    put(f"{name}.param", p)
+    opt = make([p])
+    for i in range(steps):
+        g = torch.randn(3, 4)
+        put(f"{name}.grad{i}", g)
+        p.grad = g.clone()
+        opt.step()
+    put(f"{name}.out", p)
+
+
+optimizer_case("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1))
+optimizer_case("sgd_momentum", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01))
+optimizer_case("sgd_nesterov", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True))
+optimizer_case("adam", lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.1))
+optimizer_case("adamw", lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1))
+
+# clipping by global norm: two gradients, clipped to norm 1
+torch.manual_seed(6)
+g1, g2 = torch.randn(3, 4) * 2, torch.randn(5)
+p1, p2 = torch.zeros(3, 4, requires_grad=True), torch.zeros(5, requires_grad=True)
+p1.grad, p2.grad = g1.clone(), g2.clone()
+put("clip.g1", g1)
+put("clip.g2", g2)
+put("clip.norm", torch.nn.utils.clip_grad_norm_([p1, p2], 1.0))
+put("clip.out1", p1.grad)
+put("clip.out2", p2.grad)
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines) - 1} tensors to {os.path.normpath(OUT)}")

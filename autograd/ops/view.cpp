@@ -45,6 +45,26 @@ Tensor view(const Tensor& x, const Shape& shape) {
 
 Tensor reshape(const Tensor& x, const Shape& shape) { return view(contiguous(x), shape); }
 
+Tensor unflatten(const Tensor& x, int64_t dim, const Shape& sizes) {
+  const int64_t d = normalize_dim(dim, x.dim(), "unflatten");
+  MT_CHECK(!sizes.empty() && numel(sizes) == x.shape()[d], "unflatten: sizes ", sizes, " do not multiply to dim ", d,
+           " of ", x.shape());
+  Shape shape(x.shape().begin(), x.shape().begin() + d);
+  Strides strides(x.strides().begin(), x.strides().begin() + d);
+  const Strides inner = contiguous_strides(sizes);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    shape.push_back(sizes[i]);
+    strides.push_back(inner[i] * x.strides()[d]);  // the split dim's stride, scaled
+  }
+  shape.insert(shape.end(), x.shape().begin() + d + 1, x.shape().end());
+  strides.insert(strides.end(), x.strides().begin() + d + 1, x.strides().end());
+  Tensor out(x.storage(), shape, strides, x.offset());
+  // dx = dy seen with x's shape
+  return record("unflatten", out, {x}, [in_shape = x.shape()](const Tensor& dy) {
+    return std::vector<Tensor>{view(dy, in_shape)};
+  });
+}
+
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   const int64_t rank = x.dim();
   MT_CHECK(static_cast<int64_t>(dims.size()) == rank, "permute: ", dims.size(), " dims given for a tensor of shape ",

@@ -1,0 +1,21 @@
+// FeedForward; see feed_forward.h.
+#include "nn/feed_forward.h"
+
+#include "autograd/ops.h"
+
+namespace mt::nn {
+
+FeedForward::FeedForward(int64_t dim, int64_t hidden, float p, Activation act) : activation(act) {
+  linear1 = register_module("linear1", std::make_shared<Linear>(dim, hidden));
+  dropout = register_module("dropout", std::make_shared<Dropout>(p));
+  linear2 = register_module("linear2", std::make_shared<Linear>(hidden, dim));
+}
+
+Tensor FeedForward::forward(const Tensor& x) const {
+  const Tensor h = linear1->forward(x);  // [..., F]
+  return linear2->forward(dropout->forward(activation == Activation::kGelu ? gelu(h) : relu(h)));
+}
+
+std::string FeedForward::extra_repr() const { return activation == Activation::kGelu ? "gelu" : "relu"; }
+
+}  // namespace mt::nn

@@ -1,0 +1,42 @@
+// MultiHeadAttention with torch.nn.MultiheadAttention's parameters (in_proj_weight [3D, D]
+// holding W_q, W_k, W_v; out_proj), so weights load unchanged:
+//   Q = x·W_qᵀ, K = m·W_kᵀ, V = m·W_vᵀ, split into H heads of Dh = D/H,
+//   A = softmax(Q·Kᵀ/√Dh with masked scores set to -inf), out = (A·V merged)·W_oᵀ
+// Heads are strided views (unflatten + permute), not copies. Masks: a key-padding mask [B, S]
+// (non-zero = padding) and/or a causal mask (query t never sees key t+1). A query whose keys
+// are all masked gets zero attention and a finite output. Read next: feed_forward.h.
+#pragma once
+
+#include <memory>
+
+#include "nn/dropout.h"
+#include "nn/linear.h"
+#include "nn/module.h"
+
+namespace mt::nn {
+
+class MultiHeadAttention : public Module {
+ public:
+  MultiHeadAttention(int64_t dim, int64_t heads, float dropout = 0.0f);
+
+  /// query: [B, T, D], memory: [B, S, D] (pass the same tensor for self-attention);
+  /// key_padding: [B, S] or null; causal: mask keys after each query (needs T == S).
+  /// If `weights` is given it receives the attention weights [B, H, T, S].
+  Tensor forward(const Tensor& query, const Tensor& memory, const IntTensor* key_padding, bool causal,
+                 Tensor* weights = nullptr) const;
+
+  const int64_t dim, heads, head_dim;
+  Tensor in_proj_weight;  // [3D, D]: rows [0, D) W_q, [D, 2D) W_k, [2D, 3D) W_v
+  Tensor in_proj_bias;    // [3D]
+  std::shared_ptr<Linear> out_proj;
+  std::shared_ptr<Dropout> attn_dropout;  // on the attention weights
+
+ protected:
+  std::string type_name() const override { return "MultiHeadAttention"; }
+  std::string extra_repr() const override;
+};
+
+/// [T, S] mask with 1 where key s comes after query t (s > t).
+IntTensor causal_mask(int64_t t, int64_t s);
+
+}  // namespace mt::nn

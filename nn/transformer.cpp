@@ -1,0 +1,112 @@
+// The encoder-decoder Transformer; see transformer.h.
+#include "nn/transformer.h"
+
+#include <cmath>
+
+#include "autograd/check.h"
+#include "autograd/ops.h"
+#include "nn/init.h"
+
+namespace mt::nn {
+
+LayerOptions TransformerOptions::layer() const {
+  return {.d_model = d_model, .heads = heads, .ff_dim = ff_dim, .dropout = dropout, .activation = activation,
+          .norm_first = norm_first};
+}
+
+IntTensor padding_mask(const IntTensor& ids, int32_t pad_id) {
+  IntTensor mask(std::vector<int32_t>(ids.numel()), ids.shape);
+  for (int64_t i = 0; i < ids.numel(); ++i) mask.values[i] = ids.values[i] == pad_id ? 1 : 0;
+  return mask;
+}
+
+Encoder::Encoder(const LayerOptions& layer, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    layers.push_back(register_module("layers." + std::to_string(i), std::make_shared<EncoderLayer>(layer)));
+  }
+  norm = register_module("norm", std::make_shared<LayerNorm>(layer.d_model, layer.eps));
+}
+
+Tensor Encoder::forward(const Tensor& x, const IntTensor* src_padding) const {
+  Tensor h = x;
+  for (const auto& layer : layers) h = layer->forward(h, src_padding);
+  return norm->forward(h);
+}
+
+Decoder::Decoder(const LayerOptions& layer, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    layers.push_back(register_module("layers." + std::to_string(i), std::make_shared<DecoderLayer>(layer)));
+  }
+  norm = register_module("norm", std::make_shared<LayerNorm>(layer.d_model, layer.eps));
+}
+
+Tensor Decoder::forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
+                        const IntTensor* src_padding) const {
+  Tensor h = y;
+  for (const auto& layer : layers) h = layer->forward(h, memory, tgt_padding, src_padding);
+  return norm->forward(h);
+}
+
+EncoderDecoder::EncoderDecoder(const TransformerOptions& o) {
+  encoder = register_module("encoder", std::make_shared<Encoder>(o.layer(), o.encoder_layers));
+  decoder = register_module("decoder", std::make_shared<Decoder>(o.layer(), o.decoder_layers));
+  // As torch.nn.Transformer._reset_parameters: every matrix of the stacks is xavier-uniform.
+  for (const Tensor& p : parameters()) {
+    if (p.dim() > 1) {
+      const Tensor fresh = xavier_uniform(p.shape());
+      std::copy(fresh.data(), fresh.data() + fresh.numel(), p.data());
+    }
+  }
+}
+
+Transformer::Transformer(const TransformerOptions& o) : options(o) {
+  MT_CHECK(o.src_vocab > 0 && o.tgt_vocab > 0, "Transformer: vocabulary sizes must be positive, got ", o.src_vocab,
+           " and ", o.tgt_vocab);
+  MT_CHECK(o.d_model > 0 && o.heads > 0 && o.d_model % o.heads == 0, "Transformer: d_model ", o.d_model,
+           " is not divisible by heads ", o.heads);
+  MT_CHECK(o.encoder_layers >= 0 && o.decoder_layers >= 0 && o.ff_dim > 0, "Transformer: bad layer sizes");
+  src_embed = register_module("src_embed", std::make_shared<Embedding>(o.src_vocab, o.d_model, o.pad_id));
+  tgt_embed = register_module("tgt_embed", std::make_shared<Embedding>(o.tgt_vocab, o.d_model, o.pad_id));
+  positions = std::make_shared<PositionalEncoding>(o.d_model, o.max_len, o.learned_positions);
+  if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
+  embed_dropout = register_module("embed_dropout", std::make_shared<Dropout>(o.dropout));
+  transformer = register_module("transformer", std::make_shared<EncoderDecoder>(o));
+  generator = register_module("generator", std::make_shared<Linear>(o.d_model, o.tgt_vocab));
+  if (o.tie_output) {
+    // One tensor under two names: updates to either are updates to both.
+    generator->weight = tgt_embed->weight;
+    generator->replace_parameter("weight", tgt_embed->weight);
+  }
+}
+
+Tensor Transformer::embed(const Embedding& table, const IntTensor& ids) const {
+  const Tensor x = table.forward(ids) * std::sqrt(static_cast<float>(options.d_model));  // [B, L, D]
+  return embed_dropout->forward(positions->forward(x));
+}
+
+Tensor Transformer::encode(const IntTensor& src) const {
+  MT_CHECK(src.shape.size() == 2, "Transformer: source ids ", src.shape, " are not [B, S]");
+  const IntTensor src_padding = padding_mask(src, options.pad_id);
+  return transformer->encoder->forward(embed(*src_embed, src), &src_padding);
+}
+
+Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
+  MT_CHECK(tgt_in.shape.size() == 2 && tgt_in.shape[0] == src.shape[0], "Transformer: target ids ", tgt_in.shape,
+           " do not match source ids ", src.shape);
+  const IntTensor src_padding = padding_mask(src, options.pad_id);
+  const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
+  const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in), memory, &tgt_padding, &src_padding);
+  return generator->forward(h);  // [B, T, V]
+}
+
+Tensor Transformer::forward(const IntTensor& src, const IntTensor& tgt_in) const {
+  return decode(tgt_in, encode(src), src);
+}
+
+std::string Transformer::extra_repr() const {
+  return str("d_model=", options.d_model, ", heads=", options.heads, ", layers=", options.encoder_layers, "+",
+             options.decoder_layers, ", ff=", options.ff_dim, ", vocab=", options.src_vocab, "/", options.tgt_vocab,
+             options.norm_first ? ", pre-LN" : ", post-LN", options.tie_output ? ", tied output" : "");
+}
+
+}  // namespace mt::nn

@@ -1,0 +1,108 @@
+// The encoder-decoder Transformer for translation.
+//   Encoder / Decoder: stacks of layers with a final LayerNorm (torch.nn.TransformerEncoder /
+//     TransformerDecoder as nn.Transformer builds them).
+//   EncoderDecoder: both stacks, saved as "transformer.*" (torch.nn.Transformer).
+//   Transformer: embeddings scaled by sqrt(D) plus positions, dropout, the stacks, and the
+//     output projection "generator" (optionally tied to the target embedding).
+// Parameter names and shapes equal the state_dict of tools/reference_model.py, so weights move
+// between minitrans and PyTorch. Read next: train/optimizer.h.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "nn/embedding.h"
+#include "nn/encoder_layer.h"
+#include "nn/linear.h"
+#include "nn/module.h"
+#include "nn/positional_encoding.h"
+
+namespace mt::nn {
+
+struct TransformerOptions {
+  int64_t src_vocab = 0;
+  int64_t tgt_vocab = 0;
+  int64_t d_model = 512;
+  int64_t heads = 8;
+  int64_t encoder_layers = 6;
+  int64_t decoder_layers = 6;
+  int64_t ff_dim = 2048;
+  float dropout = 0.1f;
+  Activation activation = Activation::kRelu;
+  bool norm_first = false;         // pre-LN instead of post-LN
+  bool tie_output = false;         // generator.weight is tgt_embed.weight
+  bool learned_positions = false;  // a learned table instead of sinusoids
+  int64_t max_len = 1024;
+  int32_t pad_id = 0;
+
+  LayerOptions layer() const;
+};
+
+class Encoder : public Module {
+ public:
+  Encoder(const LayerOptions& layer, int64_t count);
+  /// x: [B, S, D] -> memory [B, S, D]
+  Tensor forward(const Tensor& x, const IntTensor* src_padding) const;
+
+  std::vector<std::shared_ptr<EncoderLayer>> layers;  // saved as layers.0, layers.1, ...
+  std::shared_ptr<LayerNorm> norm;
+
+ protected:
+  std::string type_name() const override { return "Encoder"; }
+};
+
+class Decoder : public Module {
+ public:
+  Decoder(const LayerOptions& layer, int64_t count);
+  /// y: [B, T, D], memory: [B, S, D] -> [B, T, D]
+  Tensor forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
+                 const IntTensor* src_padding) const;
+
+  std::vector<std::shared_ptr<DecoderLayer>> layers;
+  std::shared_ptr<LayerNorm> norm;
+
+ protected:
+  std::string type_name() const override { return "Decoder"; }
+};
+
+class EncoderDecoder : public Module {
+ public:
+  explicit EncoderDecoder(const TransformerOptions& options);
+
+  std::shared_ptr<Encoder> encoder;
+  std::shared_ptr<Decoder> decoder;
+
+ protected:
+  std::string type_name() const override { return "EncoderDecoder"; }
+};
+
+class Transformer : public Module {
+ public:
+  explicit Transformer(const TransformerOptions& options);
+
+  /// src: [B, S], tgt_in: [B, T] token ids (pad_id = padding) -> logits [B, T, V_tgt]
+  Tensor forward(const IntTensor& src, const IntTensor& tgt_in) const;
+  /// src: [B, S] -> memory [B, S, D]
+  Tensor encode(const IntTensor& src) const;
+  /// tgt_in: [B, T], memory of `src` -> logits [B, T, V_tgt]
+  Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
+
+  const TransformerOptions options;
+  std::shared_ptr<Embedding> src_embed, tgt_embed;
+  std::shared_ptr<PositionalEncoding> positions;
+  std::shared_ptr<Dropout> embed_dropout;
+  std::shared_ptr<EncoderDecoder> transformer;
+  std::shared_ptr<Linear> generator;
+
+ protected:
+  std::string type_name() const override { return "Transformer"; }
+  std::string extra_repr() const override;
+
+ private:
+  Tensor embed(const Embedding& table, const IntTensor& ids) const;
+};
+
+/// [B, L] mask, 1 where ids == pad_id: the key-padding mask of a batch.
+IntTensor padding_mask(const IntTensor& ids, int32_t pad_id);
+
+}  // namespace mt::nn

@@ -1,0 +1,110 @@
+// Optimizers and clipping; see optimizer.h. The element loops run on TBB through parallel_for.
+#include "train/optimizer.h"
+
+#include <cmath>
+
+#include "autograd/check.h"
+#include "autograd/kernels/parallel.h"
+
+namespace mt {
+
+Optimizer::Optimizer(std::vector<Tensor> params, float lr) : params_(std::move(params)), lr_(lr) {
+  for (const Tensor& p : params_) {
+    MT_CHECK(p.defined() && p.is_contiguous() && !p.grad_fn(), "optimizer: parameters must be contiguous leaves");
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (const Tensor& p : params_) p.zero_grad();
+}
+
+Sgd::Sgd(std::vector<Tensor> params, const SgdOptions& o)
+    : Optimizer(std::move(params), o.lr), options_(o), momentum_(params_.size()) {
+  MT_CHECK(o.momentum >= 0.0f && o.weight_decay >= 0.0f, "SGD: momentum and weight_decay must be >= 0");
+  MT_CHECK(!o.nesterov || (o.momentum > 0.0f && o.dampening == 0.0f),
+           "SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+}
+
+void Sgd::step() {
+  ++steps_;
+  const SgdOptions& o = options_;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    if (!p.grad().defined()) continue;
+    const bool first = !momentum_[i].defined();
+    if (o.momentum != 0.0f && first) momentum_[i] = zeros(p.shape());
+    float* w = p.data();
+    const float* g = p.grad().data();
+    float* b = o.momentum != 0.0f ? momentum_[i].data() : nullptr;
+    const float lr = lr_;
+    parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        float d = g[j] + o.weight_decay * w[j];
+        if (b) {
+          b[j] = first ? d : o.momentum * b[j] + (1.0f - o.dampening) * d;
+          d = o.nesterov ? d + o.momentum * b[j] : b[j];
+        }
+        w[j] -= lr * d;
+      }
+    });
+  }
+}
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& o, bool decoupled)
+    : Optimizer(std::move(params), o.lr), options_(o), decoupled_(decoupled) {
+  MT_CHECK(o.beta1 >= 0.0f && o.beta1 < 1.0f && o.beta2 >= 0.0f && o.beta2 < 1.0f, "Adam: betas must be in [0, 1), got ",
+           o.beta1, " and ", o.beta2);
+  MT_CHECK(o.eps >= 0.0f && o.weight_decay >= 0.0f, "Adam: eps and weight_decay must be >= 0");
+  for (const Tensor& p : params_) {
+    m_.push_back(zeros(p.shape()));
+    v_.push_back(zeros(p.shape()));
+  }
+}
+
+void Adam::step() {
+  ++steps_;
+  const AdamOptions& o = options_;
+  // Bias corrections in double, as PyTorch computes them in Python floats.
+  const double bias1 = 1.0 - std::pow(static_cast<double>(o.beta1), static_cast<double>(steps_));
+  const double bias2 = 1.0 - std::pow(static_cast<double>(o.beta2), static_cast<double>(steps_));
+  const float step_size = static_cast<float>(lr_ / bias1);
+  const float bias2_sqrt = static_cast<float>(std::sqrt(bias2));
+  const float shrink = decoupled_ ? 1.0f - lr_ * o.weight_decay : 1.0f;
+  const float l2 = decoupled_ ? 0.0f : o.weight_decay;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    if (!p.grad().defined()) continue;
+    float *w = p.data(), *m = m_[i].data(), *v = v_[i].data();
+    const float* g = p.grad().data();
+    parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        w[j] *= shrink;
+        const float grad = g[j] + l2 * w[j];
+        m[j] = o.beta1 * m[j] + (1.0f - o.beta1) * grad;
+        v[j] = o.beta2 * v[j] + (1.0f - o.beta2) * grad * grad;
+        w[j] -= step_size * m[j] / (std::sqrt(v[j]) / bias2_sqrt + o.eps);
+      }
+    });
+  }
+}
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  double total = 0.0;
+  for (const Tensor& p : params) {
+    if (!p.grad().defined()) continue;
+    const float* g = p.grad().data();
+    for (int64_t j = 0; j < p.numel(); ++j) total += static_cast<double>(g[j]) * g[j];
+  }
+  const float norm = static_cast<float>(std::sqrt(total));
+  const float coef = std::min(1.0f, max_norm / (norm + 1e-6f));
+  for (const Tensor& p : params) {
+    if (!p.grad().defined()) continue;
+    float* g = p.grad().data();
+    parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) g[j] *= coef;
+    });
+  }
+  return norm;
+}
+
+}  // namespace mt

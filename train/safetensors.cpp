@@ -1,0 +1,177 @@
+// Safetensors reader and writer; see safetensors.h.
+#include "train/safetensors.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "autograd/check.h"
+
+namespace mt {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
+
+constexpr uint64_t kMaxHeaderBytes = 100 << 20;  // the reference implementation's limit
+
+// Writes all of `data` to fd or throws naming `path`.
+void write_all(int fd, const void* data, size_t size, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    MT_CHECK(n > 0, path, ": write failed: ", std::strerror(errno));
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const nn::NamedTensors& tensors, const Metadata& metadata) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<std::pair<std::string, Tensor>> sorted(tensors.begin(), tensors.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  uint64_t offset = 0;
+  for (const auto& [name, t] : sorted) {
+    MT_CHECK(!header.contains(name), path, ": tensor name '", name, "' given twice");
+    const uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // pad so the data starts 8-byte aligned
+  const uint64_t length = text.size();
+
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  MT_CHECK(fd >= 0, path, ": cannot create ", temp, ": ", std::strerror(errno));
+  try {
+    write_all(fd, &length, sizeof(length), path);
+    write_all(fd, text.data(), text.size(), path);
+    for (const auto& [name, t] : sorted) {
+      const Tensor c = t.contiguous();
+      write_all(fd, c.data(), static_cast<size_t>(c.numel()) * sizeof(float), path);
+    }
+    MT_CHECK(::fsync(fd) == 0, path, ": fsync failed: ", std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    throw Error(str(path, ": cannot rename ", temp, " into place: ", std::strerror(error)));
+  }
+  // Make the rename itself durable.
+  const int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata) {
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  MT_CHECK(file.good(), path, ": cannot open: ", std::strerror(errno));
+  const uint64_t file_size = static_cast<uint64_t>(file.tellg());
+  file.seekg(0);
+  uint64_t length = 0;
+  MT_CHECK(file_size >= 8 && file.read(reinterpret_cast<char*>(&length), 8), path,
+           ": too short for a safetensors file (", file_size, " bytes)");
+  MT_CHECK(length <= kMaxHeaderBytes && length <= file_size - 8, path, ": header length ", length,
+           " does not fit in a file of ", file_size, " bytes");
+  std::string text(length, '\0');
+  MT_CHECK(file.read(text.data(), static_cast<std::streamsize>(length)), path, ": cannot read the header");
+  const nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  MT_CHECK(header.is_object(), path, ": header is not a JSON object");
+
+  const uint64_t data_size = file_size - 8 - length;
+  struct Entry {
+    std::string name;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") {
+      MT_CHECK(info.is_object(), path, ": __metadata__ is not an object");
+      for (const auto& [key, value] : info.items()) {
+        MT_CHECK(value.is_string(), path, ": metadata '", key, "' is not a string");
+        if (metadata) (*metadata)[key] = value.get<std::string>();
+      }
+      continue;
+    }
+    MT_CHECK(info.is_object() && info.contains("dtype") && info.contains("shape") && info.contains("data_offsets"),
+             path, ": tensor '", name, "' needs dtype, shape and data_offsets");
+    MT_CHECK(info["dtype"].is_string(), path, ": tensor '", name, "': dtype is not a string");
+    const std::string dtype = info["dtype"].get<std::string>();
+    MT_CHECK(dtype == "F32", path, ": tensor '", name, "' has dtype ", dtype, "; minitrans reads F32");
+    Entry e{name, {}, 0, 0};
+    MT_CHECK(info["shape"].is_array(), path, ": tensor '", name, "': shape is not a list");
+    for (const auto& d : info["shape"]) {
+      MT_CHECK(d.is_number_unsigned(), path, ": tensor '", name, "': shape holds ", d.dump());
+      e.shape.push_back(d.get<int64_t>());
+    }
+    const auto& offsets = info["data_offsets"];
+    MT_CHECK(offsets.is_array() && offsets.size() == 2 && offsets[0].is_number_unsigned() &&
+                 offsets[1].is_number_unsigned(),
+             path, ": tensor '", name, "': data_offsets is not [begin, end]");
+    e.begin = offsets[0].get<uint64_t>();
+    e.end = offsets[1].get<uint64_t>();
+    MT_CHECK(e.begin <= e.end && e.end <= data_size, path, ": tensor '", name, "': data_offsets [", e.begin, ", ",
+             e.end, "] fall outside the ", data_size, " data bytes");
+    MT_CHECK(e.end - e.begin == static_cast<uint64_t>(numel(e.shape)) * sizeof(float), path, ": tensor '", name,
+             "': ", e.end - e.begin, " bytes do not hold shape ", e.shape, " of F32");
+    entries.push_back(std::move(e));
+  }
+  // The specification requires the tensors to tile the data buffer: no gaps, no overlaps.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  uint64_t expected = 0;
+  for (const Entry& e : entries) {
+    MT_CHECK(e.begin == expected, path, ": tensor '", e.name, "' starts at byte ", e.begin, ", expected ", expected,
+             " (data must be packed without gaps or overlaps)");
+    expected = e.end;
+  }
+  MT_CHECK(expected == data_size, path, ": ", data_size - expected, " data bytes belong to no tensor");
+
+  std::map<std::string, Tensor> out;
+  for (const Entry& e : entries) {
+    Tensor t(e.shape);
+    file.seekg(static_cast<std::streamoff>(8 + length + e.begin));
+    MT_CHECK(file.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin)), path,
+             ": cannot read tensor '", e.name, "'");
+    out.emplace(e.name, t);
+  }
+  return out;
+}
+
+void save_weights(const nn::Module& module, const std::string& path, const Metadata& metadata) {
+  save_safetensors(path, module.state_dict(), metadata);
+}
+
+void load_weights(nn::Module& module, const std::string& path) {
+  const auto state = load_safetensors(path);  // its errors already name the file
+  try {
+    module.load_state_dict(state);
+  } catch (const Error& e) {
+    throw Error(str(path, ": ", e.what()));
+  }
+}
+
+}  // namespace mt

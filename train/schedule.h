@@ -1,0 +1,31 @@
+// Learning-rate schedules, as a function of the update number (1 for the first step()):
+//   constant:      lr
+//   noam:          lr · min(k / warmup, sqrt(warmup / k))  — inverse square root after a linear
+//                  warmup, peaking at lr when k = warmup. "Attention Is All You Need"'s
+//                  factor·D^-0.5·min(k^-0.5, k·warmup^-1.5) is this with lr = factor/sqrt(D·warmup).
+//   linear:        linear warmup to lr, then linear decay to 0 at `total`
+//   cosine:        linear warmup to lr, then half a cosine down to 0 at `total`
+// Read next: safetensors.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mt {
+
+enum class ScheduleKind { kConstant, kNoam, kLinear, kCosine };
+
+struct Schedule {
+  ScheduleKind kind = ScheduleKind::kConstant;
+  float lr = 1e-3f;
+  int64_t warmup = 0;  // updates of linear warmup (noam needs >= 1)
+  int64_t total = 0;   // last update, for linear and cosine decay
+
+  /// The learning rate for update k (k >= 1).
+  float at(int64_t k) const;
+};
+
+/// Parses "constant", "noam", "linear" or "cosine"; throws mt::Error listing the valid names.
+ScheduleKind parse_schedule_kind(const std::string& name);
+
+}  // namespace mt
