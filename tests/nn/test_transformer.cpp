@@ -1,1 +1,108 @@
+// Tests of nn/encoder_layer.cpp and nn/transformer.cpp: parameter names (as PyTorch's), shapes,
+// counts, gradcheck at D=8 for post-LN and pre-LN, masks reaching the layers, tied output.
+#include "nn/transformer.h"
 #include "tests/reference.h"
+
+using namespace mt;
+using namespace mt::testing;
+
+namespace {
+std::vector<std::string> names(const nn::Module& m) {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : m.named_parameters()) out.push_back(name);
+  return out;
+}
+std::vector<Tensor> with_params(const nn::Module& m, std::vector<Tensor> inputs) {
+  for (const Tensor& p : m.parameters()) inputs.push_back(p);
+  return inputs;
+}
+const nn::LayerOptions kTiny{.d_model = 8, .heads = 2, .ff_dim = 12, .dropout = 0.0f};
+}  // namespace
+
+TEST_CASE("EncoderLayer and DecoderLayer: PyTorch's parameter names, in order") {
+  const std::vector<std::string> attn = {"in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"};
+  std::vector<std::string> encoder;
+  for (const auto& n : attn) encoder.push_back("self_attn." + n);
+  for (const char* n : {"linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight",
+                        "norm1.bias", "norm2.weight", "norm2.bias"})
+    encoder.push_back(n);
+  CHECK(names(nn::EncoderLayer(kTiny)) == encoder);
+  std::vector<std::string> decoder;
+  for (const auto& n : attn) decoder.push_back("self_attn." + n);
+  for (const auto& n : attn) decoder.push_back("multihead_attn." + n);
+  for (const char* n : {"linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight",
+                        "norm1.bias", "norm2.weight", "norm2.bias", "norm3.weight", "norm3.bias"})
+    decoder.push_back(n);
+  CHECK(names(nn::DecoderLayer(kTiny)) == decoder);
+  const int64_t attention = 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8, ff = 8 * 12 + 12 + 12 * 8 + 8, norm = 16;
+  CHECK(nn::EncoderLayer(kTiny).parameter_count() == attention + ff + 2 * norm);
+  CHECK(nn::DecoderLayer(kTiny).parameter_count() == 2 * attention + ff + 3 * norm);
+}
+
+TEST_CASE("EncoderLayer and DecoderLayer: shapes and gradcheck, post-LN and pre-LN") {
+  for (bool pre : {false, true}) {
+    INFO(std::string(pre ? "pre-LN" : "post-LN"));
+    nn::LayerOptions o = kTiny;
+    o.norm_first = pre;
+    // GELU: finite differences across hundreds of ReLU units would straddle a kink somewhere.
+    // The ReLU layers' exact gradients are checked against PyTorch in test_parity.cpp.
+    o.activation = nn::Activation::kGelu;
+    manual_seed(21);
+    nn::EncoderLayer enc(o);
+    nn::DecoderLayer dec(o);
+    const Tensor x = param({2, 3, 8}, 22), y = param({2, 4, 8}, 23);
+    const IntTensor src_pad({0, 0, 1, 0, 0, 0}, {2, 3}), tgt_pad({0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
+    CHECK(enc.forward(x, &src_pad).shape() == Shape{2, 3, 8});
+    CHECK(dec.forward(y, x, &tgt_pad, &src_pad).shape() == Shape{2, 4, 8});
+    check_gradients([&](const auto& v) { return enc.forward(v[0], &src_pad); }, with_params(enc, {x}));
+    check_gradients([&](const auto& v) { return dec.forward(v[0], v[1], &tgt_pad, &src_pad); },
+                    with_params(dec, {y, x}));
+  }
+}
+
+TEST_CASE("Transformer: top-level names, shapes, count, tied output") {
+  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9, .d_model = 8, .heads = 2, .encoder_layers = 1,
+                           .decoder_layers = 2, .ff_dim = 12, .dropout = 0.0f};
+  manual_seed(24);
+  nn::Transformer model(o);
+  const auto all = names(model);
+  CHECK(all.front() == "src_embed.weight");
+  CHECK(all[1] == "tgt_embed.weight");
+  CHECK(all[2] == "transformer.encoder.layers.0.self_attn.in_proj_weight");
+  CHECK(std::find(all.begin(), all.end(), "transformer.encoder.norm.weight") != all.end());
+  CHECK(std::find(all.begin(), all.end(), "transformer.decoder.layers.1.multihead_attn.out_proj.bias") != all.end());
+  CHECK(all[all.size() - 2] == "generator.weight");
+  CHECK(all.back() == "generator.bias");
+  const int64_t expected = 7 * 8 + 9 * 8 + nn::EncoderLayer(o.layer()).parameter_count() + 16 +
+                           2 * nn::DecoderLayer(o.layer()).parameter_count() + 16 + 9 * 8 + 9;
+  CHECK(model.parameter_count() == expected);
+  const IntTensor src({3, 4, 5, 0, 6, 0}, {2, 3}), tgt({1, 3, 4, 0, 1, 8, 0, 0}, {2, 4});
+  CHECK(model.forward(src, tgt).shape() == Shape{2, 4, 9});
+  CHECK(model.encode(src).shape() == Shape{2, 3, 8});
+
+  o.tie_output = true;
+  o.tgt_vocab = 9;
+  nn::Transformer tied(o);
+  CHECK(tied.generator->weight.is_same(tied.tgt_embed->weight));
+  CHECK(tied.parameter_count() == expected - 9 * 8);
+  CHECK(tied.state_dict().size() == tied.named_parameters().size() + 1);
+}
+
+TEST_CASE("Transformer: gradcheck through the whole model at D=8") {
+  nn::TransformerOptions o{.src_vocab = 6, .tgt_vocab = 5, .d_model = 8, .heads = 2, .encoder_layers = 1,
+                           .decoder_layers = 1, .ff_dim = 8, .dropout = 0.0f, .activation = nn::Activation::kGelu,
+                           .norm_first = true,
+                           .learned_positions = true, .max_len = 8};
+  manual_seed(25);
+  nn::Transformer model(o);
+  const IntTensor src({3, 4, 5, 0, 2, 0}, {2, 3}), tgt({1, 3, 4, 1, 2, 0}, {2, 3});
+  const IntTensor gold({3, 4, 2, 2, 0, 0}, {6});
+  check_gradients([&](const auto&) { return cross_entropy(reshape(model.forward(src, tgt), {6, 5}), gold, 0); },
+                  model.parameters());
+}
+
+TEST_CASE("Transformer: options are validated") {
+  check_error([] { nn::Transformer({.src_vocab = 5, .tgt_vocab = 5, .d_model = 10, .heads = 4}); },
+              {"d_model 10", "heads 4"});
+  check_error([] { nn::Transformer({.src_vocab = 0, .tgt_vocab = 5}); }, {"vocabulary"});
+}

@@ -1,1 +1,64 @@
+// Tests of train/optimizer.cpp: SGD (plain, momentum + dampening + weight decay, Nesterov),
+// Adam and AdamW against PyTorch after three steps from fixed gradients; clipping by norm.
 #include "tests/reference.h"
+#include "train/optimizer.h"
+
+using namespace mt;
+using namespace mt::testing;
+
+namespace {
+// Runs the fixture's three steps on a fresh copy of its parameter and checks the result.
+template <typename Make>
+void check_optimizer(const std::string& name, const Make& make) {
+  INFO(name);
+  Tensor p = fixture(name + ".param").requires_grad_();
+  auto opt = make(std::vector<Tensor>{p});
+  for (int i = 0; i < 3; ++i) {
+    p.set_grad(fixture(name + ".grad" + std::to_string(i)));
+    opt.step();
+  }
+  check_close(p.detach(), fixture(name + ".out"), 1e-5, 1e-6);
+  CHECK(opt.steps() == 3);
+}
+}  // namespace
+
+TEST_CASE("optimizers reproduce PyTorch's updates") {
+  check_optimizer("sgd", [](auto ps) { return Sgd(ps, {.lr = 0.1f}); });
+  check_optimizer("sgd_momentum", [](auto ps) {
+    return Sgd(ps, {.lr = 0.1f, .momentum = 0.9f, .dampening = 0.1f, .weight_decay = 0.01f});
+  });
+  check_optimizer("sgd_nesterov", [](auto ps) { return Sgd(ps, {.lr = 0.1f, .momentum = 0.9f, .nesterov = true}); });
+  check_optimizer("adam", [](auto ps) {
+    return Adam(ps, {.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-9f, .weight_decay = 0.1f});
+  });
+  check_optimizer("adamw", [](auto ps) {
+    return AdamW(ps, {.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.1f});
+  });
+}
+
+TEST_CASE("clip_grad_norm scales every gradient by the global norm, as PyTorch") {
+  Tensor p1 = zeros({3, 4}, true), p2 = zeros({5}, true);
+  p1.set_grad(fixture("clip.g1"));
+  p2.set_grad(fixture("clip.g2"));
+  const float norm = clip_grad_norm({p1, p2}, 1.0f);
+  CHECK(norm == doctest::Approx(fixture("clip.norm").item()).epsilon(1e-6));
+  check_close(p1.grad(), fixture("clip.out1"), 1e-6, 1e-7);
+  check_close(p2.grad(), fixture("clip.out2"), 1e-6, 1e-7);
+  // Under the limit nothing changes.
+  Tensor small = zeros({2}, true);
+  small.set_grad(from_values({0.3f, 0.4f}, {2}));
+  CHECK(clip_grad_norm({small}, 1.0f) == doctest::Approx(0.5f));
+  CHECK(small.grad().to_vector() == std::vector<float>{0.3f, 0.4f});
+}
+
+TEST_CASE("optimizers skip parameters without gradients and validate their options") {
+  Tensor a = ones({2}, true), b = ones({2}, true);
+  Adam adam({a, b}, {.lr = 0.1f});
+  a.set_grad(ones({2}));
+  adam.step();
+  CHECK(a.to_vector()[0] < 1.0f);
+  CHECK(b.to_vector() == std::vector<float>{1.0f, 1.0f});
+  check_error([&] { Adam({a}, {.beta1 = 1.0f}); }, {"Adam", "betas"});
+  check_error([&] { Sgd({a}, {.nesterov = true}); }, {"Nesterov"});
+  check_error([&] { Sgd({a * 2.0f}, {}); }, {"leaves"});
+}
