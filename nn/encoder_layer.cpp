@@ -3,7 +3,9 @@
 #include "nn/encoder_layer.h"
 
 #include "autograd/check.h"
+#include "autograd/kernels/elementwise.h"
 #include "autograd/ops.h"
+#include "nn/decoding.h"
 
 namespace mt::nn {
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
@@ -46,12 +48,10 @@ DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
   dropout3 = register_module("dropout3", std::make_shared<Dropout>(o.dropout));
 }
 
-Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
-                             const IntTensor* src_padding) const {
-  auto self_block = [&](const Tensor& h) { return dropout1->forward(self_attn->forward(h, h, tgt_padding, true)); };
-  auto cross_block = [&](const Tensor& h) {
-    return dropout2->forward(cross_attn->forward(h, memory, src_padding, false));
-  };
+template <typename SelfAttend, typename CrossAttend>
+Tensor DecoderLayer::combine(const Tensor& y, const SelfAttend& self_attend, const CrossAttend& cross_attend) const {
+  auto self_block = [&](const Tensor& h) { return dropout1->forward(self_attend(h)); };
+  auto cross_block = [&](const Tensor& h) { return dropout2->forward(cross_attend(h)); };
   auto feed = [&](const Tensor& h) { return dropout3->forward(ff->forward(h)); };
   if (options.norm_first) {
     Tensor h = y + self_block(norm1->forward(y));
@@ -61,6 +61,28 @@ Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTen
   Tensor h = norm1->forward(y + self_block(y));
   h = norm2->forward(h + cross_block(h));
   return norm3->forward(h + feed(h));
+}
+
+Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
+                             const IntTensor* src_padding) const {
+  return combine(
+      y, [&](const Tensor& h) { return self_attn->forward(h, h, tgt_padding, true); },
+      [&](const Tensor& h) { return cross_attn->forward(h, memory, src_padding, false); });
+}
+
+Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, const IntTensor* src_padding) const {
+  auto self_attend = [&](const Tensor& h) {
+    const std::vector<Tensor> qkv = self_attn->project_heads(h, 0, 3);  // [N, H, 1, Dh] each
+    copy_strided(qkv[1], slice(cache.self_k, 2, position, position + 1));
+    copy_strided(qkv[2], slice(cache.self_v, 2, position, position + 1));
+    // Only earlier positions are in the cache: no causal mask needed.
+    return self_attn->attend(qkv[0], slice(cache.self_k, 2, 0, position + 1),
+                             slice(cache.self_v, 2, 0, position + 1), nullptr, false);
+  };
+  auto cross_attend = [&](const Tensor& h) {
+    return cross_attn->attend(cross_attn->project_heads(h, 0, 1)[0], cache.cross_k, cache.cross_v, src_padding, false);
+  };
+  return combine(y, self_attend, cross_attend);
 }
 
 }  // namespace mt::nn

@@ -15,6 +15,10 @@
 #include "nn/multi_head_attention.h"
 
 namespace mt::nn {
+struct LayerCache;
+}
+
+namespace mt::nn {
 
 struct LayerOptions {
   int64_t d_model = 512;
@@ -50,6 +54,9 @@ class DecoderLayer : public Module {
   /// [B, S, D] (src_padding [B, S] or null) -> [B, T, D]
   Tensor forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
                  const IntTensor* src_padding) const;
+  /// One decoding step: y [N, 1, D] at `position`, attending to the cached keys and values of
+  /// the earlier positions (this step's are appended) and of the memory (see decoding.h).
+  Tensor step(const Tensor& y, LayerCache& cache, int64_t position, const IntTensor* src_padding) const;
 
   const LayerOptions options;
   std::shared_ptr<MultiHeadAttention> self_attn, cross_attn;  // cross_attn is saved as multihead_attn
@@ -60,6 +67,11 @@ class DecoderLayer : public Module {
  protected:
   std::string type_name() const override { return "DecoderLayer"; }
   std::string extra_repr() const override { return options.norm_first ? "pre-LN" : "post-LN"; }
+
+ private:
+  // The layer's residual and normalization structure, shared by forward() and step().
+  template <typename SelfAttend, typename CrossAttend>
+  Tensor combine(const Tensor& y, const SelfAttend& self_attend, const CrossAttend& cross_attend) const;
 };
 
 }  // namespace mt::nn

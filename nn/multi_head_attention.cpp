@@ -41,21 +41,30 @@ Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, co
   MT_CHECK(!causal || t == s, "MultiHeadAttention: a causal mask needs T == S, got ", t, " and ", s);
 
   // Projections: one product for self-attention, two (Q; K and V) for cross-attention.
-  Tensor q, k, v;  // [B, T or S, D] (slices of the fused products)
+  std::vector<Tensor> qkv;  // [B, H, T|S, Dh] each
   if (query.is_same(memory)) {
-    const auto qkv = split(matmul(query, in_proj_weight, false, true) + in_proj_bias, dim, -1);
-    q = qkv[0], k = qkv[1], v = qkv[2];
+    qkv = project_heads(query, 0, 3);
   } else {
-    q = matmul(query, slice(in_proj_weight, 0, 0, dim), false, true) + slice(in_proj_bias, 0, 0, dim);
-    const auto kv = split(matmul(memory, slice(in_proj_weight, 0, dim, 3 * dim), false, true) +
-                              slice(in_proj_bias, 0, dim, 3 * dim),
-                          dim, -1);
-    k = kv[0], v = kv[1];
+    qkv = project_heads(query, 0, 1);
+    for (Tensor& t : project_heads(memory, 1, 2)) qkv.push_back(t);
   }
-  auto split_heads = [&](const Tensor& x) { return permute(unflatten(x, 2, {heads, head_dim}), {0, 2, 1, 3}); };
-  const Tensor qh = split_heads(q), kh = split_heads(k), vh = split_heads(v);  // [B, H, T|S, Dh]
+  return attend(qkv[0], qkv[1], qkv[2], key_padding, causal, weights);
+}
 
-  Tensor scores = matmul(qh, kh, false, true) * (1.0f / std::sqrt(static_cast<float>(head_dim)));  // [B, H, T, S]
+std::vector<Tensor> MultiHeadAttention::project_heads(const Tensor& x, int64_t first, int64_t count) const {
+  const Tensor w = slice(in_proj_weight, 0, first * dim, (first + count) * dim);  // [count·D, D]
+  const Tensor b = slice(in_proj_bias, 0, first * dim, (first + count) * dim);
+  std::vector<Tensor> heads;
+  for (const Tensor& part : split(matmul(x, w, false, true) + b, dim, -1)) {  // [B, L, D] slices
+    heads.push_back(permute(unflatten(part, 2, {this->heads, head_dim}), {0, 2, 1, 3}));  // [B, H, L, Dh] views
+  }
+  return heads;
+}
+
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, const IntTensor* key_padding,
+                                  bool causal, Tensor* weights) const {
+  const int64_t b = q.size(0), t = q.size(2), s = k.size(2);
+  Tensor scores = matmul(q, k, false, true) * (1.0f / std::sqrt(static_cast<float>(head_dim)));  // [B, H, T, S]
   constexpr float kMasked = -std::numeric_limits<float>::infinity();
   if (key_padding) scores = masked_fill(scores, IntTensor(key_padding->values, {b, 1, 1, s}), kMasked);
   if (causal) scores = masked_fill(scores, causal_mask(t, s), kMasked);
@@ -63,7 +72,7 @@ Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, co
   if (weights) *weights = attention.detach();
   attention = attn_dropout->forward(attention);
 
-  const Tensor context = matmul(attention, vh);                             // [B, H, T, Dh]
+  const Tensor context = matmul(attention, v);                                  // [B, H, T, Dh]
   const Tensor merged = reshape(permute(context, {0, 2, 1, 3}), {b, t, dim});  // [B, T, D]
   return out_proj->forward(merged);
 }

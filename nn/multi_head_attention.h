@@ -25,6 +25,14 @@ class MultiHeadAttention : public Module {
   Tensor forward(const Tensor& query, const Tensor& memory, const IntTensor* key_padding, bool causal,
                  Tensor* weights = nullptr) const;
 
+  // Pieces for incremental decoding (nn/decoding.h), where keys and values are cached.
+  /// x·W_partᵀ + b_part for parts [first, first + count) of {Q, K, V}, split into heads:
+  /// x [B, L, D] -> `count` tensors [B, H, L, Dh].
+  std::vector<Tensor> project_heads(const Tensor& x, int64_t first, int64_t count) const;
+  /// softmax(q·kᵀ/√Dh, masked)·v merged and projected: q [B, H, T, Dh], k and v [B, H, S, Dh].
+  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const IntTensor* key_padding, bool causal,
+                Tensor* weights = nullptr) const;
+
   const int64_t dim, heads, head_dim;
   Tensor in_proj_weight;  // [3D, D]: rows [0, D) W_q, [D, 2D) W_k, [2D, 3D) W_v
   Tensor in_proj_bias;    // [3D]

@@ -29,10 +29,11 @@ PositionalEncoding::PositionalEncoding(int64_t d, int64_t len, bool is_learned)
                   : register_buffer("pe", sinusoidal_table(len, d), /*persistent=*/false);
 }
 
-Tensor PositionalEncoding::forward(const Tensor& x) const {
+Tensor PositionalEncoding::forward(const Tensor& x, int64_t offset) const {
   MT_CHECK(x.dim() == 3 && x.size(2) == dim, "PositionalEncoding: input ", x.shape(), " is not [B, T, ", dim, "]");
-  MT_CHECK(x.size(1) <= max_len, "PositionalEncoding: length ", x.size(1), " exceeds max_len ", max_len);
-  return x + slice(table, 0, 0, x.size(1));  // [B, T, D] + [T, D]
+  MT_CHECK(offset >= 0 && offset + x.size(1) <= max_len, "PositionalEncoding: length ", offset + x.size(1),
+           " exceeds max_len ", max_len);
+  return x + slice(table, 0, offset, offset + x.size(1));  // [B, T, D] + [T, D]
 }
 
 std::string PositionalEncoding::extra_repr() const {

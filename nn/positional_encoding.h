@@ -11,8 +11,8 @@ namespace mt::nn {
 class PositionalEncoding : public Module {
  public:
   PositionalEncoding(int64_t dim, int64_t max_len, bool learned = false);
-  /// x: [B, T, D] -> x + pe[:T]
-  Tensor forward(const Tensor& x) const;
+  /// x: [B, T, D] -> x + pe[offset : offset + T] (offset > 0 when decoding step by step)
+  Tensor forward(const Tensor& x, int64_t offset = 0) const;
 
   const int64_t dim, max_len;
   const bool learned;

@@ -79,9 +79,9 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
   }
 }
 
-Tensor Transformer::embed(const Embedding& table, const IntTensor& ids) const {
+Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, int64_t offset) const {
   const Tensor x = table.forward(ids) * std::sqrt(static_cast<float>(options.d_model));  // [B, L, D]
-  return embed_dropout->forward(positions->forward(x));
+  return embed_dropout->forward(positions->forward(x, offset));
 }
 
 Tensor Transformer::encode(const IntTensor& src) const {
@@ -101,6 +101,32 @@ Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const 
 
 Tensor Transformer::forward(const IntTensor& src, const IntTensor& tgt_in) const {
   return decode(tgt_in, encode(src), src);
+}
+
+DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const {
+  MT_CHECK(capacity >= 1 && capacity <= options.max_len, "decoding: capacity ", capacity, " outside [1, max_len ",
+           options.max_len, "]");
+  DecoderCache cache;
+  cache.capacity = capacity;
+  cache.src_padding = padding_mask(src, options.pad_id);
+  const int64_t n = memory.size(0), heads = options.heads, head_dim = options.d_model / options.heads;
+  for (const auto& layer : transformer->decoder->layers) {
+    const std::vector<Tensor> kv = layer->cross_attn->project_heads(memory, 1, 2);  // [N, H, S, Dh]
+    cache.layers.push_back({zeros({n, heads, capacity, head_dim}), zeros({n, heads, capacity, head_dim}),
+                            contiguous(kv[0]), contiguous(kv[1])});
+  }
+  return cache;
+}
+
+Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderCache& cache) const {
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  MT_CHECK(n == cache.src_padding.shape[0], "decoding: ", n, " tokens for ", cache.src_padding.shape[0], " rows");
+  MT_CHECK(cache.length < cache.capacity, "decoding: the cache holds ", cache.capacity, " positions");
+  Tensor h = embed(*tgt_embed, IntTensor(tokens, {n, 1}), cache.length);  // [N, 1, D]
+  const auto& layers = transformer->decoder->layers;
+  for (size_t i = 0; i < layers.size(); ++i) h = layers[i]->step(h, cache.layers[i], cache.length, &cache.src_padding);
+  ++cache.length;
+  return view(generator->forward(transformer->decoder->norm->forward(h)), {n, options.tgt_vocab});
 }
 
 std::string Transformer::extra_repr() const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "nn/decoding.h"
 #include "nn/embedding.h"
 #include "nn/encoder_layer.h"
 #include "nn/linear.h"
@@ -87,6 +88,12 @@ class Transformer : public Module {
   /// tgt_in: [B, T], memory of `src` -> logits [B, T, V_tgt]
   Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
 
+  /// Incremental decoding (decoding.h): the caches for `memory` of `src`, for up to `capacity`
+  /// generated positions. Use under NoGradGuard.
+  DecoderCache start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const;
+  /// Feeds the previous token of every row ([N]) and returns the next-token logits [N, V_tgt].
+  Tensor decode_step(const std::vector<int32_t>& tokens, DecoderCache& cache) const;
+
   const TransformerOptions options;
   std::shared_ptr<Embedding> src_embed, tgt_embed;
   std::shared_ptr<PositionalEncoding> positions;
@@ -99,7 +106,7 @@ class Transformer : public Module {
   std::string extra_repr() const override;
 
  private:
-  Tensor embed(const Embedding& table, const IntTensor& ids) const;
+  Tensor embed(const Embedding& table, const IntTensor& ids, int64_t offset = 0) const;
 };
 
 /// [B, L] mask, 1 where ids == pad_id: the key-padding mask of a batch.

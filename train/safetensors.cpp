@@ -1,9 +1,6 @@
 // Safetensors reader and writer; see safetensors.h.
 #include "train/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -13,6 +10,7 @@
 #include <vector>
 
 #include "autograd/check.h"
+#include "data/atomic_file.h"
 
 namespace mt {
 namespace {
@@ -20,23 +18,6 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
 constexpr uint64_t kMaxHeaderBytes = 100 << 20;  // the reference implementation's limit
-
-// Writes all of `data` to fd or throws naming `path`.
-void write_all(int fd, const void* data, size_t size, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    MT_CHECK(n > 0, path, ": write failed: ", std::strerror(errno));
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-std::string directory_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
 
 }  // namespace
 
@@ -56,34 +37,14 @@ void save_safetensors(const std::string& path, const nn::NamedTensors& tensors, 
   text.append((8 - text.size() % 8) % 8, ' ');  // pad so the data starts 8-byte aligned
   const uint64_t length = text.size();
 
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  MT_CHECK(fd >= 0, path, ": cannot create ", temp, ": ", std::strerror(errno));
-  try {
+  write_atomically(path, [&](int fd) {
     write_all(fd, &length, sizeof(length), path);
     write_all(fd, text.data(), text.size(), path);
     for (const auto& [name, t] : sorted) {
-      const Tensor c = t.contiguous();
+      const Tensor c = t.detach().contiguous();
       write_all(fd, c.data(), static_cast<size_t>(c.numel()) * sizeof(float), path);
     }
-    MT_CHECK(::fsync(fd) == 0, path, ": fsync failed: ", std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    throw Error(str(path, ": cannot rename ", temp, " into place: ", std::strerror(error)));
-  }
-  // Make the rename itself durable.
-  const int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  });
 }
 
 std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata) {

@@ -1,0 +1,56 @@
+// From sentence pairs to padded batches. Examples are encoded once; each epoch the batcher
+// shuffles them (seeded: the same seed and epoch give the same batches), sorts them by length
+// so a batch holds sentences of similar length (little padding), cuts batches under a token
+// budget, and shuffles the batch order. Padding and masks are built here and nowhere else.
+// Read next: ../train/trainer.h.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "data/parallel_corpus.h"
+#include "data/vocab.h"
+
+namespace mt::data {
+
+struct Example {
+  std::vector<int32_t> src, tgt;  // ids, without <bos>/<eos>
+};
+
+struct Batch {
+  IntTensor src;      // [B, S], padded with <pad>
+  IntTensor tgt_in;   // [B, T]: <bos> y1 .. yn, padded
+  IntTensor tgt_out;  // [B·T]: y1 .. yn <eos>, padded (flattened for the loss)
+  std::vector<int64_t> indices;  // which examples, in row order
+  int64_t tgt_tokens = 0;        // non-pad entries of tgt_out
+};
+
+/// Encodes pairs with the vocabularies. Pairs whose source is longer than max_len, or whose
+/// target with <eos> is, are dropped and counted in *dropped.
+std::vector<Example> encode_pairs(const std::vector<SentencePair>& pairs, const Vocab& src_vocab,
+                                  const Vocab& tgt_vocab, int64_t max_len, int64_t* dropped);
+
+/// The padded batch of examples[indices] (rows in the order given).
+Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices);
+
+/// Groups example indices into batches of at most max_tokens padded tokens
+/// (rows · longest side, at least one row per batch).
+class Batcher {
+ public:
+  Batcher(const std::vector<Example>& examples, int64_t max_tokens, uint64_t seed);
+  /// The batches of `epoch`: shuffled, length-sorted, cut, batch order shuffled.
+  std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
+  /// Batches in length order without shuffling (evaluation; callers restore input order).
+  std::vector<std::vector<int64_t>> sorted_batches() const;
+
+ private:
+  std::vector<std::vector<int64_t>> cut(const std::vector<int64_t>& order) const;
+  int64_t cost(int64_t index) const;  // padded length of an example: max(src, tgt + 1)
+
+  const std::vector<Example>& examples_;
+  int64_t max_tokens_;
+  uint64_t seed_;
+};
+
+}  // namespace mt::data

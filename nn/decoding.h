@@ -1,0 +1,33 @@
+// Incremental decoding state. Generating token t with the full decoder would recompute every
+// earlier position; instead each decoder layer keeps the keys and values of the positions
+// already generated (self-attention, [N, H, capacity, Dh], filled one position per step) and
+// those of the encoder memory (cross-attention, computed once per sentence). Beam search
+// reorders the rows when beams are re-ranked. Read next: ../train/decode.h.
+#pragma once
+
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace mt::nn {
+
+struct LayerCache {
+  Tensor self_k, self_v;    // [N, H, capacity, Dh]
+  Tensor cross_k, cross_v;  // [N, H, S, Dh]
+};
+
+struct DecoderCache {
+  std::vector<LayerCache> layers;
+  IntTensor src_padding;  // [N, S]
+  int64_t length = 0;     // positions decoded so far
+  int64_t capacity = 0;   // most positions the self-attention caches hold
+
+  /// Keeps rows `rows` (with repeats) of every cached tensor, in that order.
+  void select_rows(const std::vector<int64_t>& rows);
+};
+
+/// Rows `rows` of x along dim 0 (a copy).
+Tensor take_rows(const Tensor& x, const std::vector<int64_t>& rows);
+IntTensor take_rows(const IntTensor& x, const std::vector<int64_t>& rows);
+
+}  // namespace mt::nn
