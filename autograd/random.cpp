@@ -19,5 +19,11 @@ uint64_t reserve_random(uint64_t count) {
 }
 
 uint64_t random_seed() { return g_seed; }
+uint64_t random_counter() { return g_counter; }
+
+void set_random_state(uint64_t seed, uint64_t counter) {
+  g_seed = seed;
+  g_counter = counter;
+}
 
 }  // namespace mt

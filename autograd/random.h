@@ -15,6 +15,10 @@ void manual_seed(uint64_t seed);
 uint64_t reserve_random(uint64_t count);
 /// The seed in force (pairs with reserve_random).
 uint64_t random_seed();
+/// The next counter to be drawn: with the seed, the generator's whole state (for checkpoints).
+uint64_t random_counter();
+/// Restores a state saved from random_seed() and random_counter().
+void set_random_state(uint64_t seed, uint64_t counter);
 
 /// 64 random bits for (seed, counter): SplitMix64's finalizer applied to a Weyl sequence.
 inline uint64_t random_bits(uint64_t seed, uint64_t counter) {

@@ -88,6 +88,56 @@ void Adam::step() {
   }
 }
 
+namespace {
+// Copies saved[name] into `into`, checking it exists with the right shape.
+void restore(const std::map<std::string, Tensor>& saved, const std::string& name, const Tensor& into) {
+  auto it = saved.find(name);
+  MT_CHECK(it != saved.end(), "optimizer state: '", name, "' is missing");
+  MT_CHECK(it->second.shape() == into.shape(), "optimizer state: '", name, "' has shape ", it->second.shape(),
+           ", the parameter has ", into.shape());
+  std::copy(it->second.data(), it->second.data() + into.numel(), into.data());
+}
+}  // namespace
+
+std::vector<std::pair<std::string, Tensor>> Sgd::state() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (size_t i = 0; i < momentum_.size(); ++i) {
+    if (momentum_[i].defined()) out.emplace_back("momentum." + std::to_string(i), momentum_[i]);
+  }
+  return out;
+}
+
+void Sgd::load_state(const std::map<std::string, Tensor>& saved, int64_t steps) {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const std::string name = "momentum." + std::to_string(i);
+    momentum_[i] = Tensor();
+    if (saved.count(name)) {
+      momentum_[i] = zeros(params_[i].shape());
+      restore(saved, name, momentum_[i]);
+    }
+  }
+  steps_ = steps;
+}
+
+std::vector<std::pair<std::string, Tensor>> Adam::state() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    out.emplace_back("m." + std::to_string(i), m_[i]);
+    out.emplace_back("v." + std::to_string(i), v_[i]);
+  }
+  return out;
+}
+
+void Adam::load_state(const std::map<std::string, Tensor>& saved, int64_t steps) {
+  MT_CHECK(saved.size() == 2 * params_.size(), "optimizer state: ", saved.size(), " tensors for ", params_.size(),
+           " parameters (expected ", 2 * params_.size(), ")");
+  for (size_t i = 0; i < params_.size(); ++i) {
+    restore(saved, "m." + std::to_string(i), m_[i]);
+    restore(saved, "v." + std::to_string(i), v_[i]);
+  }
+  steps_ = steps;
+}
+
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
   double total = 0.0;
   for (const Tensor& p : params) {

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "autograd/tensor.h"
@@ -22,6 +25,10 @@ class Optimizer {
   void set_lr(float lr) { lr_ = lr; }
   /// Number of step() calls so far.
   int64_t steps() const { return steps_; }
+  /// The per-parameter state by name ("m.3", ...), for checkpoints.
+  virtual std::vector<std::pair<std::string, Tensor>> state() const = 0;
+  /// Restores state() output and the step count; names and shapes are checked.
+  virtual void load_state(const std::map<std::string, Tensor>& state, int64_t steps) = 0;
 
  protected:
   std::vector<Tensor> params_;
@@ -43,6 +50,8 @@ class Sgd : public Optimizer {
  public:
   Sgd(std::vector<Tensor> params, const SgdOptions& options);
   void step() override;
+  std::vector<std::pair<std::string, Tensor>> state() const override;
+  void load_state(const std::map<std::string, Tensor>& state, int64_t steps) override;
 
  private:
   SgdOptions options_;
@@ -63,6 +72,8 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled_weight_decay = false);
   void step() override;
+  std::vector<std::pair<std::string, Tensor>> state() const override;
+  void load_state(const std::map<std::string, Tensor>& state, int64_t steps) override;
 
  private:
   AdamOptions options_;

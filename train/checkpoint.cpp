@@ -1,0 +1,92 @@
+// Run directories; see checkpoint.h.
+#include "train/checkpoint.h"
+
+#include <filesystem>
+
+#include "autograd/check.h"
+#include "train/safetensors.h"
+
+namespace mt {
+
+std::string run_file(const std::string& run_dir, const std::string& name) {
+  return (std::filesystem::path(run_dir) / name).string();
+}
+
+void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,
+                     const TrainingState& s) {
+  const Metadata meta = {{"step", std::to_string(s.step)},
+                         {"epoch", std::to_string(s.epoch)},
+                         {"batch_in_epoch", std::to_string(s.batch_in_epoch)},
+                         {"random_seed", std::to_string(s.random_seed)},
+                         {"random_counter", std::to_string(s.random_counter)},
+                         {"best_valid_loss", str(s.best_valid_loss)},
+                         {"bad_validations", std::to_string(s.bad_validations)},
+                         {"optimizer_steps", std::to_string(optimizer.steps())}};
+  save_safetensors(run_file(run_dir, "optimizer.safetensors"), optimizer.state(), meta);
+  save_weights(model, run_file(run_dir, "model.safetensors"), {{"step", std::to_string(s.step)}});
+}
+
+TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer) {
+  const std::string opt_path = run_file(run_dir, "optimizer.safetensors");
+  const std::string model_path = run_file(run_dir, "model.safetensors");
+  Metadata meta, model_meta;
+  const auto opt_state = load_safetensors(opt_path, &meta);
+  const auto weights = load_safetensors(model_path, &model_meta);
+  auto get = [&](const char* key) {
+    auto it = meta.find(key);
+    MT_CHECK(it != meta.end(), opt_path, ": metadata '", key, "' is missing");
+    return it->second;
+  };
+  TrainingState s;
+  try {
+    s.step = std::stoll(get("step"));
+    s.epoch = std::stoll(get("epoch"));
+    s.batch_in_epoch = std::stoll(get("batch_in_epoch"));
+    s.random_seed = std::stoull(get("random_seed"));
+    s.random_counter = std::stoull(get("random_counter"));
+    s.best_valid_loss = std::stod(get("best_valid_loss"));
+    s.bad_validations = std::stoll(get("bad_validations"));
+  } catch (const std::logic_error&) {
+    throw Error(str(opt_path, ": unreadable training state in the metadata"));
+  }
+  MT_CHECK(model_meta.count("step") && model_meta.at("step") == get("step"), model_path, " (step ",
+           model_meta.count("step") ? model_meta.at("step") : "?", ") and ", opt_path, " (step ", get("step"),
+           ") come from different steps");
+  try {
+    model.load_state_dict(weights);
+  } catch (const Error& e) {
+    throw Error(str(model_path, ": ", e.what()));
+  }
+  try {
+    optimizer.load_state(opt_state, std::stoll(get("optimizer_steps")));
+  } catch (const Error& e) {
+    throw Error(str(opt_path, ": ", e.what()));
+  }
+  return s;
+}
+
+nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t tgt_vocab) {
+  const ModelConfig& m = c.model;
+  return {.src_vocab = src_vocab, .tgt_vocab = tgt_vocab, .d_model = m.d_model, .heads = m.heads,
+          .encoder_layers = m.layers, .decoder_layers = m.layers, .ff_dim = m.ff_dim, .dropout = m.dropout,
+          .activation = m.activation == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
+          .norm_first = m.norm_first, .tie_output = m.tie_output, .learned_positions = m.learned_positions,
+          .max_len = m.max_positions, .pad_id = data::Vocab::kPad};
+}
+
+LoadedModel load_for_inference(const std::string& run_dir) {
+  MT_CHECK(std::filesystem::is_directory(run_dir), run_dir, ": not a run directory");
+  LoadedModel loaded;
+  loaded.config = load_config(run_file(run_dir, "config.ini"));
+  loaded.src_vocab = data::Vocab::load(run_file(run_dir, "src_vocab.txt"));
+  loaded.tgt_vocab = data::Vocab::load(run_file(run_dir, "tgt_vocab.txt"));
+  loaded.model = std::make_unique<nn::Transformer>(
+      model_options(loaded.config, loaded.src_vocab.size(), loaded.tgt_vocab.size()));
+  const std::string best = run_file(run_dir, "best_model.safetensors");
+  const std::string weights = std::filesystem::exists(best) ? best : run_file(run_dir, "model.safetensors");
+  load_weights(*loaded.model, weights);
+  loaded.model->eval();
+  return loaded;
+}
+
+}  // namespace mt

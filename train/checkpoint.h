@@ -1,0 +1,53 @@
+// A run directory holds everything to resume a run exactly or to translate with it:
+//   config.ini          the resolved configuration (every option)
+//   src_vocab.txt, tgt_vocab.txt
+//   model.safetensors   the latest weights        best_model.safetensors  the best on validation
+//   optimizer.safetensors  optimizer state, with the step, data position, random state and
+//                       early-stopping figures in its metadata
+//   metrics.jsonl       every logged figure, one JSON object per line
+// Every file is written atomically (data/atomic_file.h). Read next: trainer.h.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "data/vocab.h"
+#include "nn/transformer.h"
+#include "train/config.h"
+#include "train/optimizer.h"
+
+namespace mt {
+
+/// The training loop's own state, beyond weights and optimizer moments.
+struct TrainingState {
+  int64_t step = 0;            // optimizer steps done
+  int64_t epoch = 0;           // the epoch in progress
+  int64_t batch_in_epoch = 0;  // the next batch of that epoch
+  uint64_t random_seed = 0, random_counter = 0;
+  double best_valid_loss = std::numeric_limits<double>::infinity();
+  int64_t bad_validations = 0;  // since the best
+};
+
+std::string run_file(const std::string& run_dir, const std::string& name);
+
+/// Writes the optimizer state (with `state` as metadata), then the weights.
+void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,
+                     const TrainingState& state);
+/// Restores what save_checkpoint wrote; the two files must carry the same step.
+TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer);
+
+/// The model options a configuration describes, for these vocabularies.
+nn::TransformerOptions model_options(const Config& config, int64_t src_vocab, int64_t tgt_vocab);
+
+/// A trained model ready to translate: config, vocabularies, and the best weights (or the
+/// latest if no validation ever ran).
+struct LoadedModel {
+  Config config;
+  data::Vocab src_vocab, tgt_vocab;
+  std::unique_ptr<nn::Transformer> model;
+};
+LoadedModel load_for_inference(const std::string& run_dir);
+
+}  // namespace mt

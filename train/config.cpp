@@ -1,0 +1,285 @@
+// Config parsing with Boost.Program_options; see config.h. One list, visit_options(), names
+// every option once: it builds the parser, the help text and the written config.ini.
+#include "train/config.h"
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "autograd/check.h"
+
+namespace mt {
+namespace po = boost::program_options;
+namespace {
+
+// Every option: key, field, help line. Sections follow the key's prefix.
+template <typename C, typename Visit>
+void visit_options(C& c, const Visit& v) {
+  v("model.d_model", c.model.d_model, "model width D (divisible by model.heads)");
+  v("model.heads", c.model.heads, "attention heads H");
+  v("model.layers", c.model.layers, "layers in the encoder and in the decoder");
+  v("model.ff_dim", c.model.ff_dim, "feed-forward width F");
+  v("model.dropout", c.model.dropout, "dropout probability, in [0, 1)");
+  v("model.activation", c.model.activation, "feed-forward activation: relu or gelu");
+  v("model.norm_first", c.model.norm_first, "pre-LN layers instead of post-LN");
+  v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
+  v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
+  v("model.max_positions", c.model.max_positions, "longest sequence the positions cover");
+  v("data.train_src", c.data.train_src, "training source file, one sentence per line");
+  v("data.train_tgt", c.data.train_tgt, "training target file, aligned with train_src");
+  v("data.valid_src", c.data.valid_src, "validation source file");
+  v("data.valid_tgt", c.data.valid_tgt, "validation target file");
+  v("data.test_src", c.data.test_src, "test source file (evaluated at the end of training)");
+  v("data.test_tgt", c.data.test_tgt, "test target file");
+  v("data.train_tsv", c.data.train_tsv, "training pairs as source<TAB>target (instead of train_src/train_tgt)");
+  v("data.valid_tsv", c.data.valid_tsv, "validation pairs as TSV");
+  v("data.test_tsv", c.data.test_tsv, "test pairs as TSV");
+  v("data.lowercase", c.data.lowercase, "lowercase ASCII letters when tokenizing");
+  v("data.min_freq", c.data.min_freq, "fewest occurrences for a token to enter a vocabulary");
+  v("data.max_vocab", c.data.max_vocab, "largest vocabulary, specials included (0: no limit)");
+  v("data.shared_vocab", c.data.shared_vocab, "one vocabulary for source and target");
+  v("data.max_len", c.data.max_len, "longest training sentence in tokens; longer pairs are dropped");
+  v("data.max_tokens", c.data.max_tokens, "padded tokens per batch (the batch size)");
+  v("optim.optimizer", c.optim.optimizer, "adam, adamw or sgd");
+  v("optim.lr", c.optim.lr, "learning rate (the peak, for warmup schedules)");
+  v("optim.beta1", c.optim.beta1, "Adam beta1");
+  v("optim.beta2", c.optim.beta2, "Adam beta2");
+  v("optim.eps", c.optim.eps, "Adam epsilon");
+  v("optim.weight_decay", c.optim.weight_decay, "weight decay (L2 for adam and sgd, decoupled for adamw)");
+  v("optim.momentum", c.optim.momentum, "SGD momentum");
+  v("optim.clip_norm", c.optim.clip_norm, "clip gradients to this global norm (0: no clipping)");
+  v("optim.label_smoothing", c.optim.label_smoothing, "label smoothing of the training loss, in [0, 1)");
+  v("optim.schedule", c.optim.schedule, "learning-rate schedule: constant, noam, linear or cosine");
+  v("optim.warmup", c.optim.warmup, "warmup steps");
+  v("train.run_dir", c.train.run_dir, "directory for checkpoints, vocabularies, config and metrics");
+  v("train.seed", c.train.seed, "random seed (weights, dropout, batch order)");
+  v("train.epochs", c.train.epochs, "passes over the training data");
+  v("train.max_steps", c.train.max_steps, "stop after this many steps (0: no limit)");
+  v("train.threads", c.train.threads, "threads to use (0: all cores)");
+  v("train.log_every", c.train.log_every, "steps between log lines");
+  v("train.valid_every", c.train.valid_every, "steps between validations and checkpoints");
+  v("train.valid_bleu_sentences", c.train.valid_bleu_sentences, "validation sentences decoded for BLEU (0: none)");
+  v("train.patience", c.train.patience, "validations without improvement before stopping (0: never)");
+  v("train.show_translations", c.train.show_translations, "test translations printed after training");
+  v("decode.beam", c.decode.beam, "beam size (1: greedy)");
+  v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
+  v("decode.max_len", c.decode.max_len, "longest translation in tokens");
+}
+
+template <typename T>
+std::string format(const T& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return value ? "true" : "false";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);  // shortest round trip
+    return std::string(buffer, result.ptr);
+  } else {
+    return std::to_string(value);
+  }
+}
+
+po::options_description config_options(Config& c) {
+  po::options_description desc("Options (in the file as [section] key = value, or --section.key=value)");
+  visit_options(c, [&](const char* key, auto& field, const char* help) {
+    using T = std::decay_t<decltype(field)>;
+    desc.add_options()(key, po::value<T>(&field)->default_value(field, format(field)), help);
+  });
+  return desc;
+}
+
+// Where each key sits in an INI file, checking the syntax that Program_options would reject
+// without a line number.
+std::map<std::string, int> scan_lines(const std::string& path) {
+  std::ifstream in(path);
+  MT_CHECK(in.good(), path, ": cannot open config file");
+  std::map<std::string, int> lines;
+  std::string line, section;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    const size_t first = line.find_first_not_of(" \t\r"), last = line.find_last_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    line = line.substr(first, last - first + 1);
+    if (line.front() == '[') {
+      MT_CHECK(line.back() == ']' && line.size() > 2, path, ":", n, ": malformed section header '", line, "'");
+      section = line.substr(1, line.size() - 2) + ".";
+      continue;
+    }
+    const size_t eq = line.find('=');
+    MT_CHECK(eq != std::string::npos && eq > 0, path, ":", n, ": expected 'key = value', got '", line, "'");
+    std::string key = line.substr(0, eq);
+    key.erase(key.find_last_not_of(" \t") + 1);
+    key = section + key;
+    MT_CHECK(!lines.count(key), path, ":", n, ": '", key, "' is set twice (first at line ", lines[key], ")");
+    lines[key] = n;
+  }
+  return lines;
+}
+
+std::string strip_dashes(std::string name) {
+  while (!name.empty() && name.front() == '-') name.erase(0, 1);
+  return name;
+}
+
+// Range and consistency checks; `at(key)` says where the value came from.
+void validate(const Config& c) {
+  auto at = [&](const std::string& key) {
+    auto it = c.source.find(key);
+    const std::string where = it == c.source.end() ? "default" : it->second;
+    return str(where == "default" ? "default value" : where, ": ", key);
+  };
+  auto require = [&](bool ok, const std::string& key, const std::string& what, const auto& value) {
+    MT_CHECK(ok, at(key), " must be ", what, ", got ", value);
+  };
+  const ModelConfig& m = c.model;
+  require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
+  require(m.heads >= 1, "model.heads", ">= 1", m.heads);
+  MT_CHECK(m.d_model % m.heads == 0, at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
+           m.heads);
+  require(m.layers >= 1, "model.layers", ">= 1", m.layers);
+  require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
+  require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
+  require(m.activation == "relu" || m.activation == "gelu", "model.activation", "relu or gelu", m.activation);
+  require(m.max_positions >= 2, "model.max_positions", ">= 2", m.max_positions);
+  const DataConfig& d = c.data;
+  require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
+  require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
+  require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
+  MT_CHECK(d.max_len < m.max_positions, at("data.max_len"), " = ", d.max_len,
+           " must be below model.max_positions = ", m.max_positions, " (a target also holds <bos>)");
+  require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
+          d.max_tokens);
+  for (const char* split : {"train", "valid", "test"}) {
+    const std::string s = split;
+    const std::string& src = s == "train" ? d.train_src : s == "valid" ? d.valid_src : d.test_src;
+    const std::string& tgt = s == "train" ? d.train_tgt : s == "valid" ? d.valid_tgt : d.test_tgt;
+    const std::string& tsv = s == "train" ? d.train_tsv : s == "valid" ? d.valid_tsv : d.test_tsv;
+    MT_CHECK(src.empty() == tgt.empty(), at("data." + s + (src.empty() ? "_tgt" : "_src")), " is set but data.", s,
+             src.empty() ? "_src" : "_tgt", " is not");
+    MT_CHECK(src.empty() || tsv.empty(), at("data." + s + "_tsv"), ": give data.", s, "_src/_tgt or data.", s,
+             "_tsv, not both");
+  }
+  const OptimConfig& o = c.optim;
+  require(o.optimizer == "adam" || o.optimizer == "adamw" || o.optimizer == "sgd", "optim.optimizer",
+          "adam, adamw or sgd", o.optimizer);
+  require(o.lr > 0.0f, "optim.lr", "> 0", o.lr);
+  require(o.beta1 >= 0.0f && o.beta1 < 1.0f, "optim.beta1", "in [0, 1)", o.beta1);
+  require(o.beta2 >= 0.0f && o.beta2 < 1.0f, "optim.beta2", "in [0, 1)", o.beta2);
+  require(o.eps >= 0.0f, "optim.eps", ">= 0", o.eps);
+  require(o.weight_decay >= 0.0f, "optim.weight_decay", ">= 0", o.weight_decay);
+  require(o.momentum >= 0.0f && o.momentum < 1.0f, "optim.momentum", "in [0, 1)", o.momentum);
+  require(o.clip_norm >= 0.0f, "optim.clip_norm", ">= 0", o.clip_norm);
+  require(o.label_smoothing >= 0.0f && o.label_smoothing < 1.0f, "optim.label_smoothing", "in [0, 1)",
+          o.label_smoothing);
+  require(o.schedule == "constant" || o.schedule == "noam" || o.schedule == "linear" || o.schedule == "cosine",
+          "optim.schedule", "constant, noam, linear or cosine", o.schedule);
+  require(o.warmup >= (o.schedule == "noam" ? 1 : 0), "optim.warmup", o.schedule == "noam" ? ">= 1 for noam" : ">= 0",
+          o.warmup);
+  const TrainConfig& t = c.train;
+  require(!t.run_dir.empty(), "train.run_dir", "a directory", "''");
+  require(t.seed >= 0, "train.seed", ">= 0", t.seed);
+  require(t.epochs >= 1, "train.epochs", ">= 1", t.epochs);
+  require(t.max_steps >= 0, "train.max_steps", ">= 0", t.max_steps);
+  require(t.threads >= 0, "train.threads", ">= 0", t.threads);
+  require(t.log_every >= 1, "train.log_every", ">= 1", t.log_every);
+  require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
+  require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
+  require(t.patience >= 0, "train.patience", ">= 0", t.patience);
+  require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
+  MT_CHECK((o.schedule != "linear" && o.schedule != "cosine") || t.max_steps > o.warmup, at("optim.schedule"), " = ",
+           o.schedule, " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
+           t.max_steps);
+  require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
+  require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
+  require(c.decode.max_len >= 1, "decode.max_len", ">= 1", c.decode.max_len);
+}
+
+}  // namespace
+
+Config parse_train_config(const std::vector<std::string>& args, std::string* help) {
+  Config c;
+  po::options_description desc = config_options(c);
+  std::string config_path;
+  po::options_description general("minitrans train");
+  general.add_options()("help,h", "list every option with its default")(
+      "config", po::value<std::string>(&config_path), "INI file with [model] [data] [optim] [train] [decode]");
+  po::options_description all;
+  all.add(general).add(desc);
+
+  po::variables_map vm;
+  po::parsed_options cli(&all);
+  try {
+    cli = po::command_line_parser(args).options(all).run();
+    po::store(cli, vm);  // stored first: command-line values win over the file's
+  } catch (const po::error& e) {
+    throw Error(str("command line: ", e.what()));
+  }
+  if (vm.count("help")) {
+    if (help) *help = str(general, desc);
+    return c;
+  }
+  std::map<std::string, int> lines;
+  if (vm.count("config")) {
+    config_path = vm["config"].as<std::string>();
+    lines = scan_lines(config_path);
+    try {
+      po::store(po::parse_config_file<char>(config_path.c_str(), desc, false), vm);
+    } catch (const po::error_with_option_name& e) {
+      const std::string key = strip_dashes(e.get_option_name());
+      const auto line = lines.find(key);
+      throw Error(str(config_path, line == lines.end() ? "" : ":" + std::to_string(line->second), ": ", key, ": ",
+                      e.what()));
+    } catch (const po::error& e) {
+      throw Error(str(config_path, ": ", e.what()));
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(str("config: ", e.what()));
+  }
+  std::set<std::string> from_cli;
+  for (const auto& option : cli.options) from_cli.insert(option.string_key);
+  visit_options(c, [&](const char* key, auto&, const char*) {
+    if (from_cli.count(key)) c.source[key] = "command line";
+    else if (lines.count(key)) c.source[key] = str(config_path, ":", lines[key]);
+    else c.source[key] = "default";
+  });
+  validate(c);
+  return c;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::vector<std::string> args{"--config", path};
+  args.insert(args.end(), overrides.begin(), overrides.end());
+  return parse_train_config(args);
+}
+
+std::string to_ini(const Config& config) {
+  std::ostringstream out;
+  std::string section;
+  out << "# The resolved configuration of this run (every option), written by minitrans.\n";
+  visit_options(config, [&](const char* key, const auto& field, const char*) {
+    const std::string k = key;
+    const std::string s = k.substr(0, k.find('.'));
+    if (s != section) {
+      out << (section.empty() ? "" : "\n") << "[" << s << "]\n";
+      section = s;
+    }
+    out << k.substr(k.find('.') + 1) << " = " << format(field) << "\n";
+  });
+  return out.str();
+}
+
+std::string config_help() {
+  Config c;
+  return str(config_options(c));
+}
+
+}  // namespace mt

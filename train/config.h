@@ -1,0 +1,96 @@
+// The training configuration: parsed once into typed structs (Boost.Program_options reads the
+// INI file and the command line), then passed down; no layer looks up a string key. Sections
+// [model] [data] [optim] [train] [decode]; every option has a default and a help line.
+// Command-line overrides (--section.key=value) win over the file. Mistakes (unknown key, wrong
+// type, value out of range) are mt::Errors naming the file and line (or "command line") and
+// the key. Read next: trainer.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mt {
+
+struct ModelConfig {
+  int64_t d_model = 64;
+  int64_t heads = 4;
+  int64_t layers = 2;  // encoder and decoder each
+  int64_t ff_dim = 256;
+  float dropout = 0.1f;
+  std::string activation = "relu";
+  bool norm_first = false;
+  bool tie_output = false;
+  bool learned_positions = false;
+  int64_t max_positions = 256;
+};
+
+struct DataConfig {
+  std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;
+  std::string train_tsv, valid_tsv, test_tsv;  // alternative to the *_src/*_tgt pairs
+  bool lowercase = false;
+  int64_t min_freq = 1;
+  int64_t max_vocab = 0;  // 0: no limit
+  bool shared_vocab = false;
+  int64_t max_len = 100;  // longer training pairs are dropped (and counted)
+  int64_t max_tokens = 2048;  // padded tokens per batch
+};
+
+struct OptimConfig {
+  std::string optimizer = "adam";  // adam, adamw, sgd
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.98f;
+  float eps = 1e-9f;
+  float weight_decay = 0.0f;
+  float momentum = 0.0f;
+  float clip_norm = 1.0f;  // 0: no clipping
+  float label_smoothing = 0.1f;
+  std::string schedule = "noam";  // constant, noam, linear, cosine
+  int64_t warmup = 400;
+};
+
+struct TrainConfig {
+  std::string run_dir = "runs/run";
+  int64_t seed = 1;
+  int64_t epochs = 10;
+  int64_t max_steps = 0;  // 0: no limit (epochs decide)
+  int64_t threads = 0;    // 0: all cores
+  int64_t log_every = 50;
+  int64_t valid_every = 500;
+  int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU
+  int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
+  int64_t show_translations = 5;  // test translations printed at the end
+};
+
+struct DecodeConfig {
+  int64_t beam = 1;
+  float length_penalty = 1.0f;
+  int64_t max_len = 100;
+};
+
+struct Config {
+  ModelConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  TrainConfig train;
+  DecodeConfig decode;
+  /// Where each option's value came from: "default", "FILE:LINE" or "command line".
+  std::map<std::string, std::string> source;
+};
+
+/// Parses `minitrans train` arguments (without the subcommand): --config FILE and
+/// --section.key=value overrides. Throws mt::Error for every mistake.
+Config parse_train_config(const std::vector<std::string>& args, std::string* help = nullptr);
+
+/// Reads a config file alone (e.g. a run directory's config.ini), with optional overrides.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The whole configuration as an INI file (every option, resolved), for the run directory.
+std::string to_ini(const Config& config);
+
+/// The help text listing every option with its default.
+std::string config_help();
+
+}  // namespace mt

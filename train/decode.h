@@ -1,0 +1,32 @@
+// Translation: greedy search and beam search over the incremental decoder (nn/decoding.h),
+// batched, keeping input order. Beam search ranks finished hypotheses by
+// log-probability / length^length_penalty; with beam 1 it is greedy search.
+// Read next: trainer.h.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nn/transformer.h"
+
+namespace mt {
+
+struct DecodeOptions {
+  int64_t beam = 1;
+  float length_penalty = 1.0f;  // exponent of the length normalization (0: none)
+  int64_t max_len = 100;        // most output tokens, <eos> included
+  int64_t max_tokens = 4096;    // source tokens per batch
+};
+
+/// Translates source id sequences (no <bos>/<eos>) into target id sequences (without <eos>),
+/// in input order. Runs in evaluation mode without recording a tape; an empty source gives an
+/// empty translation.
+std::vector<std::vector<int32_t>> translate(const nn::Transformer& model,
+                                            const std::vector<std::vector<int32_t>>& sources,
+                                            const DecodeOptions& options);
+
+/// One batch: src [B, S] -> B outputs (greedy when beam == 1).
+std::vector<std::vector<int32_t>> decode_batch(const nn::Transformer& model, const IntTensor& src,
+                                               const DecodeOptions& options);
+
+}  // namespace mt

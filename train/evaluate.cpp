@@ -1,0 +1,70 @@
+// Evaluation; see evaluate.h.
+#include "train/evaluate.h"
+
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "autograd/ops.h"
+#include "data/batcher.h"
+#include "data/text.h"
+
+namespace mt {
+
+std::vector<std::string> translate_text(const nn::Transformer& model, const data::Vocab& src_vocab,
+                                        const data::Vocab& tgt_vocab,
+                                        const std::vector<std::vector<std::string>>& sources,
+                                        const DecodeOptions& options) {
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& tokens : sources) {
+    std::vector<int32_t> s = src_vocab.encode(tokens);
+    if (static_cast<int64_t>(s.size()) > model.options.max_len) s.resize(model.options.max_len);
+    ids.push_back(std::move(s));
+  }
+  std::vector<std::string> out;
+  for (const auto& hyp : translate(model, ids, options)) out.push_back(data::join(tgt_vocab.decode(hyp)));
+  return out;
+}
+
+double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+                           const std::vector<data::SentencePair>& pairs, int64_t max_tokens) {
+  const bool was_training = model.is_training();
+  auto& mutable_model = const_cast<nn::Transformer&>(model);
+  mutable_model.eval();
+  NoGradGuard no_grad;
+  const std::vector<data::Example> examples =
+      data::encode_pairs(pairs, src_vocab, tgt_vocab, model.options.max_len - 1, nullptr);
+  const data::Batcher batcher(examples, std::max<int64_t>(max_tokens, model.options.max_len), 0);
+  double total = 0.0;
+  int64_t tokens = 0;
+  for (const auto& indices : batcher.sorted_batches()) {
+    const data::Batch batch = data::make_batch(examples, indices);
+    const Tensor logits = model.forward(batch.src, batch.tgt_in);
+    const Tensor loss = cross_entropy(reshape(logits, {-1, logits.size(-1)}), batch.tgt_out, data::Vocab::kPad);
+    total += static_cast<double>(loss.item()) * batch.tgt_tokens;
+    tokens += batch.tgt_tokens;
+  }
+  mutable_model.train(was_training);
+  return tokens > 0 ? total / tokens : 0.0;
+}
+
+EvalResult evaluate(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+                    const std::vector<data::SentencePair>& pairs, const DecodeOptions& options, bool translate) {
+  EvalResult r;
+  r.sentences = static_cast<int64_t>(pairs.size());
+  r.loss = teacher_forced_loss(model, src_vocab, tgt_vocab, pairs, options.max_tokens);
+  r.perplexity = std::exp(r.loss);
+  if (!translate) return r;
+  std::vector<std::vector<std::string>> sources;
+  for (const auto& p : pairs) {
+    sources.push_back(p.src);
+    r.references.push_back(data::join(p.tgt));
+  }
+  r.hypotheses = translate_text(model, src_vocab, tgt_vocab, sources, options);
+  r.bleu = corpus_bleu(r.hypotheses, {r.references});
+  int64_t exact = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) exact += r.hypotheses[i] == r.references[i];
+  r.exact_match = pairs.empty() ? 0.0 : static_cast<double>(exact) / pairs.size();
+  return r;
+}
+
+}  // namespace mt

@@ -1,0 +1,42 @@
+// Scoring a model on sentence pairs: translations, corpus BLEU (bleu.h), exact match, and the
+// teacher-forced cross-entropy per target token (pad ignored) with its perplexity.
+// Read next: main.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/parallel_corpus.h"
+#include "data/vocab.h"
+#include "nn/transformer.h"
+#include "train/bleu.h"
+#include "train/decode.h"
+
+namespace mt {
+
+struct EvalResult {
+  BleuScore bleu;
+  double exact_match = 0.0;  // share of translations equal to their reference, 0-1
+  double loss = 0.0;         // mean cross-entropy per target token (with <eos>)
+  double perplexity = 0.0;
+  int64_t sentences = 0;
+  std::vector<std::string> hypotheses, references;
+};
+
+/// Translates token sequences (unknown words become <unk>; sources longer than the model's
+/// positions are cut) and returns the translations as text.
+std::vector<std::string> translate_text(const nn::Transformer& model, const data::Vocab& src_vocab,
+                                        const data::Vocab& tgt_vocab,
+                                        const std::vector<std::vector<std::string>>& sources,
+                                        const DecodeOptions& options);
+
+/// Teacher-forced mean cross-entropy per target token over the pairs.
+double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+                           const std::vector<data::SentencePair>& pairs, int64_t max_tokens);
+
+/// Everything at once. With translate == false only the loss is computed.
+EvalResult evaluate(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+                    const std::vector<data::SentencePair>& pairs, const DecodeOptions& options,
+                    bool translate = true);
+
+}  // namespace mt

@@ -1,0 +1,171 @@
+// minitrans: the command. Thin on purpose: parse the arguments, build, run, and turn every
+// mt::Error into one line on stderr and a non-zero exit.
+//   minitrans train --config FILE [--section.key=value ...]   |   minitrans train --resume DIR [...]
+//   minitrans translate --checkpoint DIR [--beam N] [--max-len N] < src.txt > hyp.txt
+//   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "autograd/check.h"
+#include "data/parallel_corpus.h"
+#include "data/text.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/evaluate.h"
+#include "train/trainer.h"
+
+namespace po = boost::program_options;
+using namespace mt;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: minitrans <command> [options]\n"
+    "  train      train a model:   minitrans train --config configs/toy.ini [--section.key=value ...]\n"
+    "             or resume one:   minitrans train --resume RUN_DIR [--train.max_steps=N ...]\n"
+    "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
+    "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F [--beam N] [--json]\n"
+    "Run 'minitrans <command> --help' for the options of a command.\n";
+
+int run_train(const std::vector<std::string>& args) {
+  // --resume DIR: the run's own config.ini, with any overrides given after it.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--resume" || args[i].rfind("--resume=", 0) == 0) {
+      std::string dir = args[i] == "--resume" ? (i + 1 < args.size() ? args[i + 1] : "") : args[i].substr(9);
+      MT_CHECK(!dir.empty(), "command line: --resume needs a run directory");
+      std::vector<std::string> overrides;
+      for (size_t j = 0; j < args.size(); ++j) {
+        if (j == i || (args[i] == "--resume" && j == i + 1)) continue;
+        overrides.push_back(args[j]);
+      }
+      overrides.push_back("--train.run_dir=" + dir);
+      const Config config = load_config(run_file(dir, "config.ini"), overrides);
+      train(config, true, std::cerr);
+      return 0;
+    }
+  }
+  std::string help;
+  const Config config = parse_train_config(args, &help);
+  if (!help.empty()) {
+    std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n\n" << help;
+    return 0;
+  }
+  train(config, false, std::cerr);
+  return 0;
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(str("command line: ", e.what()));
+  }
+  return vm;
+}
+
+DecodeOptions decode_options(const po::variables_map& vm, const Config& config) {
+  DecodeOptions o{.beam = config.decode.beam, .length_penalty = config.decode.length_penalty,
+                  .max_len = config.decode.max_len, .max_tokens = 4 * config.data.max_tokens};
+  if (vm.count("beam")) o.beam = vm["beam"].as<int64_t>();
+  if (vm.count("max-len")) o.max_len = vm["max-len"].as<int64_t>();
+  if (vm.count("length-penalty")) o.length_penalty = vm["length-penalty"].as<float>();
+  MT_CHECK(o.beam >= 1, "command line: --beam must be >= 1, got ", o.beam);
+  MT_CHECK(o.max_len >= 1, "command line: --max-len must be >= 1, got ", o.max_len);
+  return o;
+}
+
+void add_decode_options(po::options_description& desc) {
+  desc.add_options()("checkpoint", po::value<std::string>()->required(), "run directory of a trained model")(
+      "beam", po::value<int64_t>(), "beam size (default: the run's decode.beam)")(
+      "max-len", po::value<int64_t>(), "longest translation in tokens (default: the run's decode.max_len)")(
+      "length-penalty", po::value<float>(), "beam search length normalization exponent")("help,h", "this help");
+}
+
+int run_translate(const std::vector<std::string>& args) {
+  po::options_description desc("minitrans translate (reads stdin, one sentence per line; writes stdout)");
+  add_decode_options(desc);
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  const po::variables_map vm = parse(args, desc);
+  const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
+  const auto sources = data::read_sentences(std::cin, "stdin", {.lowercase = loaded.config.data.lowercase});
+  const auto hypotheses =
+      translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, sources, decode_options(vm, loaded.config));
+  std::string out;  // written at once: no partial output on an error
+  for (const auto& h : hypotheses) out += h + "\n";
+  std::cout << out << std::flush;
+  return 0;
+}
+
+int run_eval(const std::vector<std::string>& args) {
+  po::options_description desc("minitrans eval");
+  add_decode_options(desc);
+  desc.add_options()("src", po::value<std::string>()->required(), "source sentences, one per line")(
+      "ref", po::value<std::string>()->required(), "reference translations, aligned with --src")(
+      "json", "print one JSON object instead of text")("show", po::value<int64_t>()->default_value(0),
+                                                       "print this many translations next to their references");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  const po::variables_map vm = parse(args, desc);
+  const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
+  const auto pairs = data::read_parallel(vm["src"].as<std::string>(), vm["ref"].as<std::string>(),
+                                         {.lowercase = loaded.config.data.lowercase});
+  const EvalResult r =
+      evaluate(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, pairs, decode_options(vm, loaded.config));
+  for (int64_t i = 0; i < std::min<int64_t>(vm["show"].as<int64_t>(), r.sentences); ++i) {
+    std::cout << "src: " << data::join(pairs[i].src) << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
+              << "\n";
+  }
+  char line[512];
+  if (vm.count("json")) {
+    std::snprintf(line, sizeof(line),
+                  "{\"sentences\": %lld, \"bleu\": %.4f, \"precisions\": [%.4f, %.4f, %.4f, %.4f], "
+                  "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"exact_match\": %.6f, "
+                  "\"loss\": %.6f, \"perplexity\": %.6f}",
+                  (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
+                  r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
+                  r.exact_match, r.loss, r.perplexity);
+  } else {
+    std::snprintf(line, sizeof(line),
+                  "sentences %lld  BLEU %.2f (%.1f/%.1f/%.1f/%.1f, BP %.3f, hyp %ld, ref %ld)  exact match %.2f%%  "
+                  "loss %.4f  perplexity %.3f",
+                  (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
+                  r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
+                  100.0 * r.exact_match, r.loss, r.perplexity);
+  }
+  std::cout << line << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "train") return run_train(args);
+    if (command == "translate") return run_translate(args);
+    if (command == "eval") return run_eval(args);
+    std::cerr << "minitrans: unknown command '" << command << "'\n" << kUsage;
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "minitrans: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "minitrans: error: " << e.what() << "\n";
+  }
+  return 1;
+}

@@ -1,0 +1,265 @@
+// The training loop; see trainer.h.
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "autograd/check.h"
+#include "autograd/kernels/threading.h"
+#include "autograd/ops.h"
+#include "autograd/random.h"
+#include "data/atomic_file.h"
+#include "data/batcher.h"
+#include "data/parallel_corpus.h"
+#include "data/text.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/safetensors.h"
+#include "train/schedule.h"
+
+namespace mt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split) {
+  const data::CorpusOptions options{.lowercase = d.lowercase};
+  const std::string& src = split == "train" ? d.train_src : split == "valid" ? d.valid_src : d.test_src;
+  const std::string& tgt = split == "train" ? d.train_tgt : split == "valid" ? d.valid_tgt : d.test_tgt;
+  const std::string& tsv = split == "train" ? d.train_tsv : split == "valid" ? d.valid_tsv : d.test_tsv;
+  if (!tsv.empty()) return data::read_tsv(tsv, options);
+  if (!src.empty()) return data::read_parallel(src, tgt, options);
+  return {};
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
+  if (o.optimizer == "sgd") return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum,
+                                                                              .weight_decay = o.weight_decay});
+  const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
+  if (o.optimizer == "adamw") return std::make_unique<AdamW>(params, adam);
+  return std::make_unique<Adam>(params, adam);
+}
+
+std::string clock_text(double seconds) {
+  const long s = std::lround(seconds);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%ld:%02ld", s / 60, s % 60);
+  return buffer;
+}
+
+// Appends one JSON object per call to metrics.jsonl.
+class Metrics {
+ public:
+  explicit Metrics(const std::string& path) : out_(path, std::ios::app) {
+    MT_CHECK(out_.good(), path, ": cannot open for writing");
+  }
+  void write(const std::string& json) {
+    out_ << json << "\n";
+    out_.flush();
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+}  // namespace
+
+TrainResult train(const Config& config, bool resume, std::ostream& log) {
+  const DataConfig& d = config.data;
+  const TrainConfig& t = config.train;
+  MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, or ",
+           "data.train_tsv");
+  if (t.threads > 0) set_num_threads(static_cast<int>(t.threads));
+  const std::string& dir = t.run_dir;
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  MT_CHECK(!error && std::filesystem::is_directory(dir), dir, ": cannot create the run directory: ", error.message());
+
+  // Data and vocabularies (built from the training split, or the run's own when resuming).
+  const std::vector<data::SentencePair> train_pairs = read_split(d, "train");
+  const std::vector<data::SentencePair> valid_pairs = read_split(d, "valid");
+  const std::vector<data::SentencePair> test_pairs = read_split(d, "test");
+  data::Vocab src_vocab, tgt_vocab;
+  if (resume) {
+    src_vocab = data::Vocab::load(run_file(dir, "src_vocab.txt"));
+    tgt_vocab = data::Vocab::load(run_file(dir, "tgt_vocab.txt"));
+  } else {
+    std::vector<std::vector<std::string>> src_sentences, tgt_sentences;
+    for (const auto& p : train_pairs) {
+      src_sentences.push_back(p.src);
+      (d.shared_vocab ? src_sentences : tgt_sentences).push_back(p.tgt);
+    }
+    src_vocab = data::Vocab::build(src_sentences, d.min_freq, d.max_vocab);
+    tgt_vocab = d.shared_vocab ? src_vocab : data::Vocab::build(tgt_sentences, d.min_freq, d.max_vocab);
+    src_vocab.save(run_file(dir, "src_vocab.txt"));
+    tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
+  }
+  write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
+  int64_t dropped = 0;
+  const std::vector<data::Example> examples = data::encode_pairs(train_pairs, src_vocab, tgt_vocab, d.max_len, &dropped);
+  MT_CHECK(!examples.empty(), "data: every training pair is longer than data.max_len = ", d.max_len);
+  log << "data: " << examples.size() << " training pairs (" << dropped << " longer than " << d.max_len
+      << " tokens dropped), " << valid_pairs.size() << " validation, " << test_pairs.size() << " test; vocabularies "
+      << src_vocab.size() << " / " << tgt_vocab.size() << " tokens\n";
+
+  // Model, optimizer, schedule; then the checkpoint when resuming.
+  manual_seed(static_cast<uint64_t>(t.seed));
+  nn::Transformer model(model_options(config, src_vocab.size(), tgt_vocab.size()));
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optim, model.parameters());
+  const Schedule schedule{.kind = parse_schedule_kind(config.optim.schedule), .lr = config.optim.lr,
+                          .warmup = config.optim.warmup, .total = t.max_steps};
+  TrainingState state;
+  state.random_seed = random_seed();
+  if (resume) {
+    state = load_checkpoint(dir, model, *optimizer);
+    set_random_state(state.random_seed, state.random_counter);
+    log << "resumed " << dir << " at step " << state.step << " (epoch " << state.epoch + 1 << ")\n";
+  } else {
+    std::filesystem::remove(run_file(dir, "metrics.jsonl"));
+    std::filesystem::remove(run_file(dir, "best_model.safetensors"));
+  }
+  log << "model: " << model.parameter_count() << " parameters, d_model " << config.model.d_model << ", "
+      << config.model.layers << "+" << config.model.layers << " layers; " << config.optim.optimizer << ", "
+      << config.optim.schedule << " schedule, peak lr " << config.optim.lr << "; " << num_threads() << " threads\n";
+
+  Metrics metrics(run_file(dir, "metrics.jsonl"));
+  const data::Batcher batcher(examples, d.max_tokens, static_cast<uint64_t>(t.seed));
+  const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr;
+  const int64_t batches_per_epoch = static_cast<int64_t>(batcher.epoch_batches(0).size());
+  const int64_t total_steps = t.max_steps > 0 ? std::min(t.max_steps, t.epochs * batches_per_epoch)
+                                              : t.epochs * batches_per_epoch;
+  const std::vector<data::SentencePair> bleu_pairs(
+      valid_pairs.begin(), valid_pairs.begin() + std::min<int64_t>(t.valid_bleu_sentences, valid_pairs.size()));
+  DecodeOptions decode{.beam = 1, .max_len = config.decode.max_len, .max_tokens = 4 * d.max_tokens};
+
+  TrainResult result;
+  const auto start = Clock::now();
+  double window_loss = 0.0;
+  int64_t window_steps = 0, window_tokens = 0;
+  auto window_start = Clock::now();
+  bool stop = false;
+
+  auto validate_and_save = [&] {
+    state.random_counter = random_counter();
+    if (!valid_pairs.empty()) {
+      const double valid_loss = teacher_forced_loss(model, src_vocab, tgt_vocab, valid_pairs, d.max_tokens);
+      double bleu = -1.0;
+      if (!bleu_pairs.empty()) bleu = evaluate(model, src_vocab, tgt_vocab, bleu_pairs, decode).bleu.score;
+      const bool best = valid_loss < state.best_valid_loss;
+      if (best) {
+        state.best_valid_loss = valid_loss;
+        state.bad_validations = 0;
+        save_weights(model, run_file(dir, "best_model.safetensors"), {{"step", std::to_string(state.step)}});
+      } else {
+        ++state.bad_validations;
+      }
+      char line[256];
+      std::snprintf(line, sizeof(line), "valid  step %lld  loss %.4f  ppl %.2f  BLEU %.2f%s", (long long)state.step,
+                    valid_loss, std::exp(valid_loss), bleu, best ? "  (best, saved)" : "");
+      log << (terminal ? "\r\033[K" : "") << line << "\n";
+      metrics.write(str("{\"step\": ", state.step, ", \"valid_loss\": ", valid_loss, ", \"valid_ppl\": ",
+                        std::exp(valid_loss), ", \"valid_bleu\": ", bleu, "}"));
+      if (t.patience > 0 && state.bad_validations >= t.patience) {
+        log << "early stop: no better validation loss in " << t.patience << " validations\n";
+        stop = true;
+      }
+    }
+    save_checkpoint(dir, model, *optimizer, state);
+  };
+
+  model.train();
+  while (!stop && state.epoch < t.epochs && (t.max_steps == 0 || state.step < t.max_steps)) {
+    const std::vector<std::vector<int64_t>> batches = batcher.epoch_batches(state.epoch);
+    for (; state.batch_in_epoch < static_cast<int64_t>(batches.size()); ++state.batch_in_epoch) {
+      if (stop || (t.max_steps > 0 && state.step >= t.max_steps)) break;
+      const data::Batch batch = data::make_batch(examples, batches[state.batch_in_epoch]);
+      const Tensor logits = model.forward(batch.src, batch.tgt_in);  // [B, T, V]
+      const Tensor loss = cross_entropy(reshape(logits, {-1, logits.size(-1)}), batch.tgt_out, data::Vocab::kPad,
+                                        config.optim.label_smoothing);
+      optimizer->zero_grad();
+      loss.backward();
+      if (config.optim.clip_norm > 0.0f) clip_grad_norm(model.parameters(), config.optim.clip_norm);
+      const float lr = schedule.at(state.step + 1);
+      optimizer->set_lr(lr);
+      optimizer->step();
+      ++state.step;
+
+      result.last_loss = loss.item();
+      window_loss += result.last_loss;
+      window_tokens += batch.tgt_tokens;
+      ++window_steps;
+      const bool log_now = state.step % t.log_every == 0 || state.step == total_steps;
+      if (log_now || terminal) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        const double window = std::chrono::duration<double>(Clock::now() - window_start).count();
+        const double tokens_per_s = window > 0 ? window_tokens / window : 0.0;
+        const double eta = state.step > 0 ? elapsed / state.step * std::max<int64_t>(0, total_steps - state.step) : 0.0;
+        char line[256];
+        if (terminal) {
+          const int width = 24, filled = static_cast<int>(width * std::min(1.0, double(state.step) / total_steps));
+          std::snprintf(line, sizeof(line), "\r\033[K[%s%s] step %lld/%lld  loss %.4f  %.0f tok/s  lr %.2e  ETA %s",
+                        std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                        (long long)state.step, (long long)total_steps, window_loss / window_steps, tokens_per_s, lr,
+                        clock_text(eta).c_str());
+          log << line << std::flush;
+        }
+        if (log_now) {
+          if (!terminal) {
+            std::snprintf(line, sizeof(line), "step %lld/%lld  epoch %lld  loss %.4f  lr %.2e  %.0f tok/s  elapsed %s",
+                          (long long)state.step, (long long)total_steps, (long long)state.epoch + 1,
+                          window_loss / window_steps, lr, tokens_per_s, clock_text(elapsed).c_str());
+            log << line << "\n";
+          }
+          metrics.write(str("{\"step\": ", state.step, ", \"epoch\": ", state.epoch + 1, ", \"loss\": ",
+                            window_loss / window_steps, ", \"lr\": ", lr, ", \"tokens_per_s\": ", tokens_per_s,
+                            ", \"elapsed_s\": ", elapsed, "}"));
+          window_loss = 0.0;
+          window_steps = window_tokens = 0;
+          window_start = Clock::now();
+        }
+      }
+      if (state.step % t.valid_every == 0) {
+        ++state.batch_in_epoch;  // the checkpoint resumes after this batch
+        validate_and_save();
+        --state.batch_in_epoch;
+      }
+    }
+    if (state.batch_in_epoch >= static_cast<int64_t>(batches.size())) {
+      ++state.epoch;
+      state.batch_in_epoch = 0;
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (terminal) log << "\n";
+  if (state.step % t.valid_every != 0) validate_and_save();  // the final state, validated once
+  result.steps = state.step;
+  result.best_valid_loss = state.best_valid_loss;
+  log << "trained " << state.step << " steps in " << clock_text(result.seconds) << " ("
+      << (state.step > 0 ? result.seconds * 1000.0 / state.step : 0.0) << " ms/step); run directory " << dir << "\n";
+
+  if (!test_pairs.empty()) {
+    LoadedModel best = load_for_inference(dir);
+    const DecodeOptions test_decode{.beam = config.decode.beam, .length_penalty = config.decode.length_penalty,
+                                    .max_len = config.decode.max_len, .max_tokens = 4 * d.max_tokens};
+    const EvalResult r = evaluate(*best.model, best.src_vocab, best.tgt_vocab, test_pairs, test_decode);
+    for (int64_t i = 0; i < std::min<int64_t>(t.show_translations, r.sentences); ++i) {
+      log << "  src: " << data::join(test_pairs[i].src) << "\n  ref: " << r.references[i]
+          << "\n  hyp: " << r.hypotheses[i] << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
+    }
+    char line[256];
+    std::snprintf(line, sizeof(line), "test: %lld sentences  BLEU %.2f  exact match %.2f%%  loss %.4f  ppl %.3f",
+                  (long long)r.sentences, r.bleu.score, 100.0 * r.exact_match, r.loss, r.perplexity);
+    log << line << "\n";
+    result.test_bleu = r.bleu.score;
+    result.test_exact_match = r.exact_match;
+  }
+  return result;
+}
+
+}  // namespace mt

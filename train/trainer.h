@@ -1,0 +1,26 @@
+// The training loop: data, vocabularies, model, optimizer and schedule from a Config; steps by
+// epochs or max_steps; progress on a terminal (plain log lines otherwise); validation loss and
+// BLEU every valid_every steps with a checkpoint, the best weights kept, early stopping; an exact
+// resume from a run directory; at the end, test translations and scores. Read next: main.cpp.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "train/config.h"
+
+namespace mt {
+
+struct TrainResult {
+  int64_t steps = 0;
+  double last_loss = 0.0;      // the last step's training loss
+  double best_valid_loss = 0.0;
+  double test_bleu = -1.0, test_exact_match = -1.0;  // -1 without a test split
+  double seconds = 0.0;        // training time (without data loading and the final test)
+};
+
+/// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
+/// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
+TrainResult train(const Config& config, bool resume, std::ostream& log);
+
+}  // namespace mt
