@@ -31,7 +31,12 @@ class EvalScope {
   NoGradGuard no_grad_;
 };
 
-std::vector<std::vector<int32_t>> greedy(const nn::Transformer& model, const IntTensor& src, int64_t max_len) {
+}  // namespace
+
+std::vector<std::vector<int32_t>> greedy_search(const nn::Transformer& model, const IntTensor& src,
+                                                int64_t max_len) {
+  EvalScope scope(model);
+  max_len = std::min(max_len, model.options.max_len);
   const int64_t b = src.shape[0];
   nn::DecoderCache cache = model.start_decoding(model.encode(src), src, max_len);
   std::vector<std::vector<int32_t>> out(b);
@@ -52,14 +57,19 @@ std::vector<std::vector<int32_t>> greedy(const nn::Transformer& model, const Int
   return out;
 }
 
+namespace {
 struct Hypothesis {
   std::vector<int32_t> tokens;
   float score;  // normalized log-probability
 };
 
+}  // namespace
+
 std::vector<std::vector<int32_t>> beam_search(const nn::Transformer& model, const IntTensor& src,
                                               const DecodeOptions& o) {
-  const int64_t b = src.shape[0], k = o.beam, max_len = o.max_len;
+  MT_CHECK(o.beam >= 1, "decode: beam must be >= 1, got ", o.beam);
+  EvalScope scope(model);
+  const int64_t b = src.shape[0], k = o.beam, max_len = std::min(o.max_len, model.options.max_len);
   // Row r = sentence r / k, beam r % k.
   std::vector<int64_t> repeat;
   for (int64_t i = 0; i < b; ++i)
@@ -136,18 +146,11 @@ std::vector<std::vector<int32_t>> beam_search(const nn::Transformer& model, cons
   return out;
 }
 
-}  // namespace
-
 std::vector<std::vector<int32_t>> decode_batch(const nn::Transformer& model, const IntTensor& src,
                                                const DecodeOptions& options) {
   MT_CHECK(options.beam >= 1, "decode: beam must be >= 1, got ", options.beam);
   MT_CHECK(options.max_len >= 1, "decode: max_len must be >= 1, got ", options.max_len);
-  EvalScope scope(model);
-  const int64_t max_len = std::min(options.max_len, model.options.max_len);
-  if (options.beam == 1) return greedy(model, src, max_len);
-  DecodeOptions o = options;
-  o.max_len = max_len;
-  return beam_search(model, src, o);
+  return options.beam == 1 ? greedy_search(model, src, options.max_len) : beam_search(model, src, options);
 }
 
 std::vector<std::vector<int32_t>> translate(const nn::Transformer& model,

@@ -1,0 +1,62 @@
+// Tests of train/bleu.cpp: the 13a tokenizer, hand-worked corpus BLEU, and the figures the
+// sacreBLEU documentation prints for its own example (sacreBLEU itself is not packaged for
+// Debian, so its published output is the reference).
+#include <cmath>
+
+#include "tests/reference.h"
+#include "train/bleu.h"
+
+using namespace mt;
+using namespace mt::testing;
+
+TEST_CASE("BLEU: mteval-v13a tokenization") {
+  CHECK(tokenize_13a("Hello, world.") == "Hello , world .");
+  CHECK(tokenize_13a("It costs $3.50, isn't it?") == "It costs $ 3.50 , isn't it ?");
+  CHECK(tokenize_13a("1,000 people (or 2-3)") == "1,000 people ( or 2 - 3 )");
+  CHECK(tokenize_13a("a &amp; b &lt;c&gt;") == "a & b < c >");
+  CHECK(tokenize_13a("end.") == "end .");
+  CHECK(tokenize_13a("U.S.A. x") == "U . S . A . x");  // as Python's re.sub scans: left to right
+}
+
+TEST_CASE("BLEU: hand-worked corpus scores") {
+  // Identical: 100.
+  CHECK(corpus_bleu({"the cat sat on the mat"}, {{"the cat sat on the mat"}}).score == doctest::Approx(100.0));
+  // hyp "the cat sat on mat" (5 words) vs ref "the cat sat on the mat" (6): n-gram matches
+  // 5/5, 3/4 (the cat, cat sat, sat on), 2/3, 1/2; BP = exp(1 - 6/5).
+  const BleuScore s = corpus_bleu({"the cat sat on mat"}, {{"the cat sat on the mat"}});
+  CHECK(s.precisions[0] == doctest::Approx(100.0));
+  CHECK(s.precisions[1] == doctest::Approx(75.0));
+  CHECK(s.precisions[2] == doctest::Approx(200.0 / 3));
+  CHECK(s.precisions[3] == doctest::Approx(50.0));
+  CHECK(s.brevity_penalty == doctest::Approx(std::exp(1.0 - 6.0 / 5.0)));
+  const double expected = std::exp(1.0 - 6.0 / 5.0) * std::pow(1.0 * 0.75 * (2.0 / 3) * 0.5, 0.25) * 100;
+  CHECK(s.score == doctest::Approx(expected));
+  // Clipping: "the the the" against "the cat": unigram precision 1/3.
+  CHECK(corpus_bleu({"the the the"}, {{"the cat"}}).precisions[0] == doctest::Approx(100.0 / 3));
+  // No 4-gram match: 'none' gives 0; sacreBLEU's default 'exp' smooths it to 100/(2·total).
+  const BleuScore none = corpus_bleu({"a b c d e"}, {{"a b c x e"}}, BleuSmoothing::kNone);
+  CHECK(none.score == 0.0);
+  const BleuScore smoothed = corpus_bleu({"a b c d e"}, {{"a b c x e"}});
+  CHECK(smoothed.precisions[3] == doctest::Approx(100.0 / (2 * 2)));
+  CHECK(smoothed.score > 0.0);
+  check_error([] { corpus_bleu({"a"}, {{"a", "b"}}); }, {"BLEU", "1 hypotheses"});
+}
+
+TEST_CASE("BLEU: sacreBLEU's documented example, two reference sets") {
+  // From sacreBLEU's README: BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944
+  // hyp_len = 17 ref_len = 18), signature nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp.
+  const std::vector<std::string> hyps = {"The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."};
+  const std::vector<std::vector<std::string>> refs = {
+      {"The dog bit the man.", "It was not unexpected.", "The man bit him first."},
+      {"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."}};
+  const BleuScore s = corpus_bleu(hyps, refs);
+  CHECK(s.score == doctest::Approx(48.53).epsilon(0.0002));
+  CHECK(std::abs(s.score - 48.53) < 0.01);
+  CHECK(s.precisions[0] == doctest::Approx(82.4).epsilon(0.001));
+  CHECK(s.precisions[1] == doctest::Approx(50.0));
+  CHECK(s.precisions[2] == doctest::Approx(45.5).epsilon(0.001));
+  CHECK(s.precisions[3] == doctest::Approx(37.5));
+  CHECK(s.brevity_penalty == doctest::Approx(0.943).epsilon(0.001));
+  CHECK(s.hyp_len == 17);
+  CHECK(s.ref_len == 18);
+}

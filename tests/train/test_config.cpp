@@ -1,0 +1,92 @@
+// Tests of train/config.cpp: file + overrides, defaults, provenance, and every kind of mistake
+// reported with file, line and key.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/reference.h"
+#include "train/config.h"
+
+using namespace mt;
+using namespace mt::testing;
+namespace fs = std::filesystem;
+
+namespace {
+std::string write_config(const std::string& name, const std::string& text) {
+  const fs::path path = fs::temp_directory_path() / ("minitrans_cfg_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+const char* const kBase =
+    "[model]\n"
+    "d_model = 32   # width\n"
+    "heads = 4\n"
+    "\n"
+    "[train]\n"
+    "run_dir = runs/x\n"
+    "max_steps = 10\n";
+}  // namespace
+
+TEST_CASE("config: file values, defaults, and command-line overrides that win") {
+  const std::string path = write_config("base.ini", kBase);
+  const Config c = parse_train_config({"--config", path, "--model.heads=8", "--optim.lr", "0.01"});
+  CHECK(c.model.d_model == 32);
+  CHECK(c.model.heads == 8);
+  CHECK(c.optim.lr == doctest::Approx(0.01));
+  CHECK(c.model.ff_dim == 256);  // default
+  CHECK(c.train.max_steps == 10);
+  CHECK(c.source.at("model.d_model") == path + ":2");
+  CHECK(c.source.at("model.heads") == "command line");
+  CHECK(c.source.at("model.ff_dim") == "default");
+  fs::remove(path);
+}
+
+TEST_CASE("config: the written config.ini reads back to the same configuration") {
+  const std::string path = write_config("round.ini", kBase);
+  const Config c = parse_train_config({"--config", path, "--model.norm_first=true", "--optim.eps=1e-9"});
+  const std::string again = write_config("again.ini", to_ini(c));
+  const Config d = load_config(again);
+  CHECK(to_ini(d) == to_ini(c));
+  CHECK(d.model.norm_first);
+  CHECK(d.optim.eps == c.optim.eps);
+  fs::remove(path);
+  fs::remove(again);
+}
+
+TEST_CASE("config: unknown keys, wrong types and bad ranges name the file, line and key") {
+  const std::string unknown = write_config("unknown.ini", "[model]\nd_model = 32\nd_modle = 64\n");
+  check_error([&] { parse_train_config({"--config", unknown}); }, {unknown + ":3", "model.d_modle"});
+  const std::string type = write_config("type.ini", "[model]\n\nheads = four\n");
+  check_error([&] { parse_train_config({"--config", type}); }, {type + ":3", "model.heads", "four"});
+  const std::string range = write_config("range.ini", "[model]\ndropout = 1.5\n");
+  check_error([&] { parse_train_config({"--config", range}); }, {range + ":2", "model.dropout", "[0, 1)", "1.5"});
+  const std::string divisible = write_config("div.ini", "[model]\nd_model = 30\nheads = 4\n");
+  check_error([&] { parse_train_config({"--config", divisible}); }, {divisible + ":2", "not divisible", "heads = 4"});
+  const std::string negative = write_config("neg.ini", "[train]\nepochs = 0\n");
+  check_error([&] { parse_train_config({"--config", negative}); }, {negative + ":2", "train.epochs", ">= 1"});
+  const std::string syntax = write_config("syntax.ini", "[model]\nthis is not a setting\n");
+  check_error([&] { parse_train_config({"--config", syntax}); }, {syntax + ":2", "key = value"});
+  const std::string twice = write_config("twice.ini", "[model]\nheads = 4\nheads = 8\n");
+  check_error([&] { parse_train_config({"--config", twice}); }, {twice + ":3", "model.heads", "twice"});
+  const std::string names = write_config("names.ini", "[optim]\noptimizer = adagrad\nschedule = step\n");
+  check_error([&] { parse_train_config({"--config", names}); }, {names + ":2", "optim.optimizer", "adagrad"});
+  check_error([&] { parse_train_config({"--model.heads=x"}); }, {"command line", "model.heads"});
+  check_error([&] { parse_train_config({"--model.heads=0"}); }, {"command line", "model.heads", ">= 1"});
+  check_error([&] { parse_train_config({"--nope=1"}); }, {"command line", "nope"});
+  check_error([&] { parse_train_config({"--config", "/no/such/file.ini"}); }, {"/no/such/file.ini", "cannot open"});
+  for (const auto& p : {unknown, type, range, divisible, negative, syntax, twice, names}) fs::remove(p);
+}
+
+TEST_CASE("config: --help lists every option with its default and help line") {
+  std::string help;
+  parse_train_config({"--help"}, &help);
+  for (const char* key : {"train.run_dir", "train.seed", "train.epochs", "train.max_steps", "train.threads",
+                          "data.train_src", "data.train_tgt", "data.valid_src", "data.valid_tgt", "data.test_src",
+                          "data.test_tgt", "model.d_model", "model.heads", "model.layers", "model.ff_dim",
+                          "model.dropout", "optim.lr"}) {
+    CHECK_MESSAGE(help.find(key) != std::string::npos, key);
+  }
+  CHECK(help.find("(=64)") != std::string::npos);
+  CHECK(help.find("feed-forward width F") != std::string::npos);
+}

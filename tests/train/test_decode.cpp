@@ -1,0 +1,102 @@
+// Tests of nn/decoding and train/decode: incremental decoding gives the same logits as running
+// the full decoder, beam 1 equals greedy, beams find at least as likely outputs, order is kept.
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "data/vocab.h"
+#include "nn/transformer.h"
+#include "tests/reference.h"
+#include "train/decode.h"
+
+using namespace mt;
+using namespace mt::testing;
+
+namespace {
+nn::Transformer tiny_model(bool pre_ln) {
+  manual_seed(61);
+  return nn::Transformer({.src_vocab = 12, .tgt_vocab = 10, .d_model = 16, .heads = 2, .encoder_layers = 2,
+                          .decoder_layers = 2, .ff_dim = 24, .dropout = 0.1f, .norm_first = pre_ln, .max_len = 32});
+}
+
+// Log-probability of `out` under the model (teacher forcing, evaluation mode), followed by
+// <eos> unless `ended` is false (an output cut at the length limit).
+double sequence_logprob(nn::Transformer& model, const std::vector<int32_t>& src, const std::vector<int32_t>& out,
+                        bool ended = true) {
+  NoGradGuard no_grad;
+  model.eval();
+  std::vector<int32_t> in{data::Vocab::kBos};
+  in.insert(in.end(), out.begin(), out.end());
+  const Tensor logp = log_softmax(model.forward(IntTensor(src, {1, (int64_t)src.size()}),
+                                                IntTensor(in, {1, (int64_t)in.size()})));
+  std::vector<int32_t> gold = out;
+  gold.push_back(data::Vocab::kEos);
+  const std::vector<float> lp = logp.to_vector();
+  double total = 0;
+  for (size_t t = 0; t < (ended ? gold.size() : out.size()); ++t) total += lp[t * 10 + gold[t]];
+  model.train();
+  return total;
+}
+}  // namespace
+
+TEST_CASE("decoding: cached step-by-step logits equal the full decoder's, post-LN and pre-LN") {
+  for (bool pre : {false, true}) {
+    nn::Transformer model = tiny_model(pre);
+    model.eval();
+    NoGradGuard no_grad;
+    const IntTensor src({4, 5, 6, 7, 0, 8, 9, 0, 0, 0}, {2, 5});
+    const IntTensor tgt({2, 4, 5, 6, 2, 7, 8, 9}, {2, 4});
+    const Tensor full = model.forward(src, tgt);  // [2, 4, 10]
+    nn::DecoderCache cache = model.start_decoding(model.encode(src), src, 8);
+    for (int64_t t = 0; t < 4; ++t) {
+      const Tensor step = model.decode_step({tgt.values[t], tgt.values[4 + t]}, cache);  // [2, 10]
+      check_close(step, reshape(slice(full, 1, t, t + 1), {2, 10}), 1e-5, 1e-5);
+    }
+  }
+}
+
+TEST_CASE("decoding: beam 1 is greedy search") {
+  nn::Transformer model = tiny_model(false);
+  const std::vector<std::vector<int32_t>> sources = {{4, 5, 6}, {7, 8}, {9, 10, 11, 4, 5}, {6}};
+  const auto greedy = translate(model, sources, {.beam = 1, .max_len = 12});
+  const IntTensor batch({4, 5, 6, 0, 0, 7, 8, 0, 0, 0, 9, 10, 11, 4, 5, 6, 0, 0, 0, 0}, {4, 5});
+  CHECK(beam_search(model, batch, {.beam = 1, .max_len = 12}) == greedy_search(model, batch, 12));
+  CHECK(greedy_search(model, batch, 12) == greedy);
+  CHECK(model.is_training());  // decoding restores the mode
+}
+
+TEST_CASE("decoding: a beam wide enough to keep every hypothesis finds the exact best output") {
+  // Every output of at most 3 tokens: 111 that end with <eos> within 3 steps, 729 cut at the limit.
+  nn::Transformer model = tiny_model(false);
+  const std::vector<int32_t> src = {4, 9, 6};
+  double best = -1e30;
+  std::vector<int32_t> best_out;
+  auto consider = [&](const std::vector<int32_t>& out, bool ended) {
+    const double lp = sequence_logprob(model, src, out, ended);
+    if (lp > best) best = lp, best_out = out;
+  };
+  std::vector<int32_t> words;
+  for (int32_t w = 0; w < 10; ++w) if (w != data::Vocab::kEos) words.push_back(w);
+  consider({}, true);
+  for (int32_t a : words) {
+    consider({a}, true);
+    for (int32_t b : words) {
+      consider({a, b}, true);
+      for (int32_t c : words) consider({a, b, c}, false);
+    }
+  }
+  const auto beam = beam_search(model, IntTensor(src, {1, 3}), {.beam = 1000, .length_penalty = 0.0f, .max_len = 3});
+  CHECK(beam[0] == best_out);
+  const bool cut = beam[0].size() == 3;
+  CHECK(sequence_logprob(model, src, beam[0], !cut) == doctest::Approx(best).epsilon(1e-6));
+}
+
+TEST_CASE("decoding: outputs keep input order, empty sources give empty outputs") {
+  nn::Transformer model = tiny_model(true);
+  const std::vector<std::vector<int32_t>> sources = {{4, 5, 6, 7, 8, 9}, {}, {4}, {5, 6}};
+  const auto together = translate(model, sources, {.beam = 2, .max_len = 10, .max_tokens = 8});
+  REQUIRE(together.size() == 4);
+  CHECK(together[1].empty());
+  for (size_t i : {0, 2, 3}) {
+    CHECK(together[i] == translate(model, {sources[i]}, {.beam = 2, .max_len = 10})[0]);
+  }
+}

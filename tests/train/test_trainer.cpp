@@ -1,0 +1,107 @@
+// End-to-end tests of train/trainer.cpp: a tiny model trains for a few seconds (the loss falls,
+// the run directory is complete, translate and eval run), and a resumed run equals an
+// uninterrupted one bit for bit.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/reference.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/safetensors.h"
+#include "train/trainer.h"
+
+using namespace mt;
+using namespace mt::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string toy(const std::string& file) { return std::string(MT_SOURCE_DIR) + "/data/toy/" + file; }
+
+// A small, quick configuration on the toy data; `train` and `valid` name toy splits.
+Config tiny_config(const std::string& run_dir, const std::string& train_split, int64_t max_steps) {
+  Config c = parse_train_config({
+      "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
+      "--model.max_positions=40", "--data.train_src=" + toy(train_split + ".src"),
+      "--data.train_tgt=" + toy(train_split + ".tgt"), "--data.valid_src=" + toy("valid.src"),
+      "--data.valid_tgt=" + toy("valid.tgt"), "--data.max_len=32", "--data.max_tokens=512", "--optim.lr=0.01",
+      "--optim.schedule=noam", "--optim.warmup=10", "--train.run_dir=" + run_dir,
+      "--train.max_steps=" + std::to_string(max_steps), "--train.valid_every=10", "--train.log_every=5",
+      "--train.valid_bleu_sentences=20"});
+  return c;
+}
+
+struct RunDir {
+  RunDir() : path((fs::temp_directory_path() / ("minitrans_run_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string()) {}
+  ~RunDir() { fs::remove_all(path); }
+  std::string path;
+  static inline int n = 0;
+};
+
+std::vector<double> logged_losses(const std::string& dir) {
+  std::ifstream in(run_file(dir, "metrics.jsonl"));
+  std::vector<double> losses;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t at = line.find("\"loss\": ");
+    if (at != std::string::npos && line.find("valid") == std::string::npos) losses.push_back(std::stod(line.substr(at + 8)));
+  }
+  return losses;
+}
+
+}  // namespace
+
+TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval run on the result") {
+  RunDir run;
+  Config c = tiny_config(run.path, "train", 100);
+  c.data.test_src = toy("test.src");
+  c.data.test_tgt = toy("test.tgt");
+  std::ostringstream log;
+  const TrainResult r = train(c, false, log);
+  INFO(log.str());
+  CHECK(r.steps == 100);
+  const std::vector<double> losses = logged_losses(run.path);
+  REQUIRE(losses.size() >= 4);
+  CHECK(losses.back() < 0.8 * losses.front());
+  for (const char* file : {"config.ini", "src_vocab.txt", "tgt_vocab.txt", "model.safetensors",
+                           "best_model.safetensors", "optimizer.safetensors", "metrics.jsonl"}) {
+    CHECK_MESSAGE(fs::exists(run_file(run.path, file)), file);
+  }
+  CHECK(log.str().find("test: 1000 sentences") != std::string::npos);
+  CHECK(r.test_bleu >= 0.0);
+
+  const LoadedModel loaded = load_for_inference(run.path);
+  const auto out = translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
+                                  {{"the", "dog", "sees", "a", "cat"}, {}, {"unknownword"}}, {.beam = 2, .max_len = 20});
+  REQUIRE(out.size() == 3);
+  CHECK(!out[0].empty());
+  CHECK(out[1].empty());
+  const auto pairs = data::read_parallel(toy("valid.src"), toy("valid.tgt"), {});
+  const EvalResult e = evaluate(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
+                                std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len = 20});
+  CHECK(e.sentences == 50);
+  CHECK(e.perplexity == doctest::Approx(std::exp(e.loss)));
+  CHECK(e.bleu.score >= 0.0);
+}
+
+TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for bit") {
+  RunDir straight, resumed;
+  std::ostringstream log;
+  // The validation split (500 pairs, ~10 batches) as training data, so the runs cross epochs.
+  train(tiny_config(straight.path, "valid", 36), false, log);
+  train(tiny_config(resumed.path, "valid", 18), false, log);
+  const Config more = load_config(run_file(resumed.path, "config.ini"), {"--train.max_steps=36"});
+  train(more, true, log);
+  INFO(log.str());
+  const auto a = load_safetensors(run_file(straight.path, "model.safetensors"));
+  const auto b = load_safetensors(run_file(resumed.path, "model.safetensors"));
+  REQUIRE(a.size() == b.size());
+  for (const auto& [name, t] : a) {
+    INFO(name);
+    CHECK(t.to_vector() == b.at(name).to_vector());
+  }
+  CHECK(logged_losses(straight.path).back() == logged_losses(resumed.path).back());
+}
