@@ -9,6 +9,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
@@ -55,6 +56,7 @@ uint64_t g_backward_epoch = 0;
 
 // Adds `g` into `slot`. Never in place: a backward function may return a tensor it shares.
 void accumulate(Tensor& slot, const Tensor& g) {
+  MT_PROFILE("grad accumulation");
   slot = slot.defined() ? add(slot, g) : g;
 }
 
@@ -102,6 +104,7 @@ void Tensor::backward(const Tensor& dy, bool retain_graph) const {
   MT_CHECK(seed.shape() == shape(), "backward: gradient shape ", seed.shape(), " does not match output shape ",
            shape());
   NoGradGuard no_grad;  // backward functions compute with ops but record nothing
+  BackwardPhase phase;  // for the op profiler
 
   if (!grad_fn()) {  // a leaf: its gradient is the seed itself
     Tensor g = grad();
@@ -125,6 +128,7 @@ void Tensor::backward(const Tensor& dy, bool retain_graph) const {
 
     std::vector<Tensor> grads;
     if (node->grad.defined()) {  // an output that no gradient reached passes none on
+      MT_PROFILE(node->name);
       grads = node->backward(node->grad.contiguous());  // backward functions get contiguous dy
       check_gradients(*node, grads);
     }

@@ -69,7 +69,7 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
   tgt_embed = register_module("tgt_embed", std::make_shared<Embedding>(o.tgt_vocab, o.d_model, o.pad_id));
   positions = std::make_shared<PositionalEncoding>(o.d_model, o.max_len, o.learned_positions);
   if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
-  embed_dropout = register_module("embed_dropout", std::make_shared<Dropout>(o.dropout));
+  embed_dropout = register_module("embed_dropout", std::make_shared<Dropout>(o.embedding_dropout ? o.dropout : 0.0f));
   transformer = register_module("transformer", std::make_shared<EncoderDecoder>(o));
   generator = register_module("generator", std::make_shared<Linear>(o.d_model, o.tgt_vocab));
   if (o.tie_output) {

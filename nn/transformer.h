@@ -33,6 +33,7 @@ struct TransformerOptions {
   bool norm_first = false;         // pre-LN instead of post-LN
   bool tie_output = false;         // generator.weight is tgt_embed.weight
   bool learned_positions = false;  // a learned table instead of sinusoids
+  bool embedding_dropout = true;   // dropout on embeddings + positions (torch.nn.Transformer has none)
   int64_t max_len = 1024;
   int32_t pad_id = 0;
 

@@ -13,6 +13,7 @@
 #include "autograd/check.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
+#include "train/bench.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/evaluate.h"
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "             or resume one:   minitrans train --resume RUN_DIR [--train.max_steps=N ...]\n"
     "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
     "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F [--beam N] [--json]\n"
+    "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
 
 int run_train(const std::vector<std::string>& args) {
@@ -147,6 +149,24 @@ int run_eval(const std::vector<std::string>& args) {
   return 0;
 }
 
+
+int run_bench(const std::vector<std::string>& args) {
+  BenchOptions o;
+  po::options_description desc("minitrans bench (the model and batch of shared/bench/torch_reference.py)");
+  desc.add_options()("preset", po::value<std::string>(&o.preset)->default_value("toy"), "toy, small or base")(
+      "threads", po::value<int64_t>(&o.threads)->default_value(2), "threads")(
+      "steps", po::value<int64_t>(&o.steps)->default_value(0), "timed steps (0: 50, 10 or 4 by preset)")(
+      "profile", po::bool_switch(&o.profile), "print time per op kind, forward and backward, on stderr")(
+      "help,h", "this help");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  parse(args, desc);
+  std::cout << run_benchmark(o) << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,6 +180,7 @@ int main(int argc, char** argv) {
     if (command == "train") return run_train(args);
     if (command == "translate") return run_translate(args);
     if (command == "eval") return run_eval(args);
+    if (command == "bench") return run_bench(args);
     std::cerr << "minitrans: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const Error& e) {

@@ -5,6 +5,7 @@
 
 #include "autograd/check.h"
 #include "autograd/kernels/parallel.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
@@ -26,6 +27,7 @@ Sgd::Sgd(std::vector<Tensor> params, const SgdOptions& o)
 }
 
 void Sgd::step() {
+  MT_PROFILE("optimizer (sgd)");
   ++steps_;
   const SgdOptions& o = options_;
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -62,6 +64,7 @@ Adam::Adam(std::vector<Tensor> params, const AdamOptions& o, bool decoupled)
 }
 
 void Adam::step() {
+  MT_PROFILE("optimizer (adam)");
   ++steps_;
   const AdamOptions& o = options_;
   // Bias corrections in double, as PyTorch computes them in Python floats.

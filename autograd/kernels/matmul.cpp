@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <dnnl.hpp>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,8 @@ using dnnl::memory;
 
 // Products below this many flops are not worth splitting across cores.
 constexpr int64_t kMinSplitFlops = 1 << 20;
+
+std::atomic<int64_t> g_flops{0};
 
 dnnl::engine& cpu_engine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -143,6 +146,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   const View cv{c_data, c_dims, contiguous_strides(c_dims)};
   if (numel(c_dims) == 0) return;
 
+  g_flops += 2 * numel(c_dims) * a.dims[rank - 1];
   ThreadState& state = thread_state();
   const int threads = num_threads();
   if (matmul_threading() == MatmulThreading::kOpenMP) {
@@ -169,5 +173,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
 }
 
 int64_t matmul_cache_size() { return static_cast<int64_t>(thread_state().cache.size()); }
+
+int64_t matmul_flops() { return g_flops.load(); }
 
 }  // namespace mt

@@ -5,6 +5,7 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -44,6 +45,7 @@ Tensor broadcast_apply(const Tensor& a, const Tensor& b, const char* op, const F
 
 // out = x·scale + shift: the scalar forms, without materializing the scalar as a tensor.
 Tensor affine(const Tensor& x, float scale, float shift) {
+  MT_PROFILE("affine");
   const Tensor xc = contiguous(x.detach());
   Tensor out(x.shape());
   map_elements(xc.data(), out.data(), out.numel(), [scale, shift](float v) { return v * scale + shift; });
@@ -58,6 +60,7 @@ Tensor affine(const Tensor& x, float scale, float shift) {
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  MT_PROFILE("add");
   Tensor out = broadcast_apply(a, b, "add", [](float x, float y) { return x + y; });
   // da = dy, db = dy (each summed back to its own shape)
   return record("add", out, {a, b}, [a, b](const Tensor& dy) {
@@ -67,6 +70,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  MT_PROFILE("sub");
   Tensor out = broadcast_apply(a, b, "sub", [](float x, float y) { return x - y; });
   // da = dy, db = -dy
   return record("sub", out, {a, b}, [a, b](const Tensor& dy) {
@@ -76,6 +80,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  MT_PROFILE("mul");
   Tensor out = broadcast_apply(a, b, "mul", [](float x, float y) { return x * y; });
   // da = dy·b, db = dy·a
   return record("mul", out, {a, b}, [a, b](const Tensor& dy) {
@@ -85,6 +90,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  MT_PROFILE("div");
   Tensor out = broadcast_apply(a, b, "div", [](float x, float y) { return x / y; });
   // da = dy / b, db = -dy·a / b²  (= -dy·out / b)
   return record("div", out, {a, b}, [a, b, y = out.detach()](const Tensor& dy) {

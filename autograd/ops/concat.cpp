@@ -4,10 +4,12 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
+  MT_PROFILE("concat");
   MT_CHECK(!xs.empty(), "concat: no tensors given");
   const int64_t d = normalize_dim(dim, xs[0].dim(), "concat");
   Shape shape = xs[0].shape();

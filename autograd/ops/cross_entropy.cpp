@@ -10,10 +10,12 @@
 #include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index, float label_smoothing) {
+  MT_PROFILE("cross_entropy");
   MT_CHECK(logits.dim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
   const int64_t n = logits.size(0), v = logits.size(1);
   MT_CHECK(targets.shape == Shape{n}, "cross_entropy: targets ", targets.shape, " do not match logits ",

@@ -5,11 +5,13 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/random.h"
 
 namespace mt {
 
 Tensor dropout(const Tensor& x, float p, bool training) {
+  MT_PROFILE("dropout");
   MT_CHECK(p >= 0.0f && p <= 1.0f, "dropout: probability must be in [0, 1], got ", p);
   if (!training || p == 0.0f) return x;
   const Tensor xc = contiguous(x.detach());

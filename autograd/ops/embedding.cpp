@@ -7,6 +7,7 @@
 #include "autograd/kernels/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -15,6 +16,7 @@ constexpr int64_t kEmbeddingColumnBlock = 64;
 }  // namespace
 
 Tensor embedding(const Tensor& weight, const IntTensor& ids, int64_t padding_idx) {
+  MT_PROFILE("embedding");
   MT_CHECK(weight.dim() == 2, "embedding: weight must be [V, D], got ", weight.shape());
   const int64_t vocab = weight.size(0), width = weight.size(1);
   for (int64_t i = 0; i < ids.numel(); ++i) {

@@ -10,6 +10,7 @@
 #include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -54,6 +55,7 @@ void accumulate_row(const float* __restrict dy, const float* __restrict x, float
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
+  MT_PROFILE("layer_norm");
   MT_CHECK(x.dim() >= 1, "layer_norm: needs at least 1 dim, got shape ", x.shape());
   const int64_t d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
   MT_CHECK(!weight.defined() || weight.shape() == Shape{d}, "layer_norm: weight ", weight.shape(),

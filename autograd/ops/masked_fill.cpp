@@ -4,6 +4,7 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -27,6 +28,7 @@ Tensor apply_mask(const Tensor& x, const IntTensor& mask, float fill) {
 }  // namespace
 
 Tensor masked_fill(const Tensor& x, const IntTensor& mask, float value) {
+  MT_PROFILE("masked_fill");
   MT_CHECK(broadcast_shapes(mask.shape, x.shape(), "masked_fill") == x.shape(), "masked_fill: mask of shape ",
            mask.shape, " does not broadcast to ", x.shape());
   const Tensor xc = contiguous(x.detach());

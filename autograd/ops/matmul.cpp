@@ -6,6 +6,7 @@
 #include "autograd/kernels/matmul.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -30,6 +31,7 @@ Shape batch_of(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end(
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
+  MT_PROFILE("matmul");
   MT_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need at least 2 dims, got ", a.shape(), " and ",
            b.shape());
   const Tensor ae = transpose_a ? transpose(a.detach(), -2, -1) : a.detach();  // [..., M, K]

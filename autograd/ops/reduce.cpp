@@ -8,6 +8,7 @@
 #include "autograd/kernels/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -88,6 +89,7 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) {
+  MT_PROFILE("sum");
   std::vector<int64_t> dims;
   for (int64_t d : dims_in) dims.push_back(normalize_dim(d, x.dim(), "sum"));
   std::sort(dims.begin(), dims.end());
@@ -132,6 +134,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 Tensor mean(const Tensor& x) { return mul(sum(x), 1.0f / static_cast<float>(x.numel())); }
 
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  MT_PROFILE("max");
   const int64_t d = normalize_dim(dim, x.dim(), "max");
   MT_CHECK(x.shape()[d] > 0, "max: dim ", d, " of shape ", x.shape(), " is empty");
   const Tensor xc = contiguous(x.detach());

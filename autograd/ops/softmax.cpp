@@ -9,6 +9,7 @@
 #include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -28,6 +29,7 @@ void for_rows(const Tensor& in, const Tensor& out, const Fn& fn) {
 }  // namespace
 
 Tensor softmax(const Tensor& x) {
+  MT_PROFILE("softmax");
   MT_CHECK(x.dim() >= 1, "softmax: needs at least 1 dim, got shape ", x.shape());
   const Tensor xc = contiguous(x.detach());
   Tensor out(x.shape());
@@ -60,6 +62,7 @@ Tensor softmax(const Tensor& x) {
 }
 
 Tensor log_softmax(const Tensor& x) {
+  MT_PROFILE("log_softmax");
   MT_CHECK(x.dim() >= 1, "log_softmax: needs at least 1 dim, got shape ", x.shape());
   const Tensor xc = contiguous(x.detach());
   Tensor out(x.shape());

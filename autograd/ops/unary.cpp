@@ -6,6 +6,7 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -35,6 +36,7 @@ constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 Tensor neg(const Tensor& x) { return mul(x, -1.0f); }
 
 Tensor exp(const Tensor& x) {
+  MT_PROFILE("exp");
   Tensor out = map(x, [](float v) { return std::exp(v); });
   // dx = dy·y
   return record("exp", out, {x}, [y = out.detach()](const Tensor& dy) {
@@ -43,6 +45,7 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
+  MT_PROFILE("log");
   Tensor out = map(x, [](float v) { return std::log(v); });
   // dx = dy / x
   return record("log", out, {x}, [xs = x.detach()](const Tensor& dy) {
@@ -51,6 +54,7 @@ Tensor log(const Tensor& x) {
 }
 
 Tensor sqrt(const Tensor& x) {
+  MT_PROFILE("sqrt");
   Tensor out = map(x, [](float v) { return std::sqrt(v); });
   // dx = dy / (2·y)
   return record("sqrt", out, {x}, [y = out.detach()](const Tensor& dy) {
@@ -59,6 +63,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor pow(const Tensor& x, float p) {
+  MT_PROFILE("pow");
   Tensor out = map(x, [p](float v) { return std::pow(v, p); });
   // dx = dy·p·x^(p-1)
   return record("pow", out, {x}, [xs = x.detach(), p](const Tensor& dy) {
@@ -67,6 +72,7 @@ Tensor pow(const Tensor& x, float p) {
 }
 
 Tensor tanh(const Tensor& x) {
+  MT_PROFILE("tanh");
   Tensor out = map(x, [](float v) { return std::tanh(v); });
   // dx = dy·(1 - y²)
   return record("tanh", out, {x}, [y = out.detach()](const Tensor& dy) {
@@ -75,6 +81,7 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
+  MT_PROFILE("relu");
   Tensor out = map(x, [](float v) { return v > 0.0f ? v : 0.0f; });
   // dx = dy where y > 0 (so 0 at x = 0)
   return record("relu", out, {x}, [y = out.detach()](const Tensor& dy) {
@@ -83,6 +90,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor gelu(const Tensor& x) {
+  MT_PROFILE("gelu");
   Tensor out = map(x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
   // dx = dy·(Φ(x) + x·φ(x))
   return record("gelu", out, {x}, [xs = x.detach()](const Tensor& dy) {

@@ -7,6 +7,7 @@
 #include "autograd/kernels/elementwise.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 namespace {
@@ -111,6 +112,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 }
 
 Tensor clone(const Tensor& x) {
+  MT_PROFILE("clone");
   Tensor out(x.shape());
   copy_strided(x, out);
   // dx = dy
@@ -119,6 +121,7 @@ Tensor clone(const Tensor& x) {
 
 Tensor contiguous(const Tensor& x) {
   if (x.is_contiguous()) return x;
+  MT_PROFILE("contiguous (copy)");
   Tensor out(x.shape());
   copy_strided(x, out);
   // dx = dy (the engine hands backward functions contiguous gradients)
