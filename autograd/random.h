@@ -28,6 +28,26 @@ inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
   return z ^ (z >> 31);
 }
 
+/// A 32-bit bijective mixer (Wellons' lowbias32): cheap to vectorize, good avalanche.
+inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+/// The key of counters whose upper 32 bits are `high` (see random_bits32).
+inline uint32_t random_key32(uint64_t seed, uint32_t high) {
+  return static_cast<uint32_t>(random_bits(seed, 0xD1B54A32D192ED03ull ^ high));
+}
+
+/// 32 random bits for the counter whose low 32 bits are `low`, under `key` = random_key32(seed,
+/// counter >> 32): two 32-bit mixing rounds, for loops where random_bits' 64-bit multiplies
+/// would dominate (they do not vectorize before AVX-512).
+inline uint32_t random_bits32(uint32_t key, uint32_t low) { return mix32(mix32(low + key) ^ key); }
+
 /// Uniform float in [0, 1) from the top 24 bits (every value exactly representable).
 inline float random_uniform(uint64_t seed, uint64_t counter) {
   return static_cast<float>(random_bits(seed, counter) >> 40) * (1.0f / 16777216.0f);

@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "autograd/check.h"
+#include "autograd/kernels/allocator.h"
 #include "autograd/kernels/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -25,14 +26,12 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
 };
 
+// Blocks come from the tensor memory cache (kernels/allocator.h): 64-byte aligned for AVX-512.
 Storage::Storage(int64_t n) : size(n) {
-  // aligned_alloc wants a multiple of the alignment; 64 bytes suits AVX-512 loads.
-  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64 * 64;
-  data = static_cast<float*>(std::aligned_alloc(64, bytes));
-  if (data == nullptr) throw std::bad_alloc();
+  data = static_cast<float*>(cache_allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float)));
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { cache_release(data, static_cast<size_t>(std::max<int64_t>(size, 1)) * sizeof(float)); }
 
 Tensor::Tensor(const Shape& shape)
     : Tensor(std::make_shared<Storage>(mt::numel(shape)), shape, contiguous_strides(shape), 0) {
