@@ -191,6 +191,11 @@ void bench_interplay() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--peak") == 0) {  // one number, for bench/compare.sh
+    set_matmul_threading(MatmulThreading::kOpenMP);
+    std::printf("%.1f\n", matmul_gflops({"peak", {512, 512}, {512, 512}, false, false}));
+    return 0;
+  }
   if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) g_repeats = 5;
   manual_seed(0);
   std::printf("threads: %d (TBB); matmul threading default: TBB owns the cores\n", num_threads());

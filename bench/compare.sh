@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# minitrans vs the PyTorch reference (../shared/bench/torch_reference.py), one after the other
+# in one run, for each preset: target tokens/s, peak RSS and their ratios, plus matmul FLOP/s
+# against oneDNN's own 512^3 peak measured in the same run.
+#   bench/compare.sh [build-dir] [presets...]      e.g. bench/compare.sh build toy small base
+# Needs python3-torch and OpenBLAS (tools/setup.sh --bench); run from the repository root.
+set -euo pipefail
+build=${1:-build}
+shift || true
+presets=("${@:-toy small base}")
+[[ $# -eq 0 ]] && presets=(toy small base)
+reference=$(dirname "$0")/../../shared/bench/torch_reference.py
+[[ -f $reference ]] || reference=../shared/bench/torch_reference.py
+[[ -x $build/minitrans && -x $build/bench-kernels ]] || { echo "compare.sh: build $build first" >&2; exit 1; }
+
+peak=$("$build/bench-kernels" --peak)
+printf '%-6s %14s %14s %7s %10s %10s %7s %9s %6s\n' preset "ours tok/s" "torch tok/s" ratio "ours RSS" "torch RSS" "RSS" "GFLOP/s" MFU
+for preset in "${presets[@]}"; do
+  torch=$(/usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
+  ours=$("$build/minitrans" bench --preset "$preset" --threads 2)
+  /usr/bin/python3 - "$preset" "$ours" "$torch" "$peak" <<'PY'
+import json, sys
+preset, ours, torch, peak = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), float(sys.argv[4])
+flops = ours["matmul_flops_per_step"] / (ours["step_ms"] / 1e3) / 1e9
+print(f"{preset:<6} {ours['tgt_tokens_per_s']:>14.1f} {torch['tgt_tokens_per_s']:>14.1f} "
+      f"{ours['tgt_tokens_per_s'] / torch['tgt_tokens_per_s']:>6.2f}x {ours['peak_rss_mb']:>8.1f}MB "
+      f"{torch['peak_rss_mb']:>8.1f}MB {ours['peak_rss_mb'] / torch['peak_rss_mb']:>6.2f}x {flops:>9.1f} "
+      f"{100 * flops / peak:>5.1f}%")
+PY
+done
+echo "oneDNN peak (512^3, its own OpenMP threads): $peak GFLOP/s; MFU = matmul FLOP/s over the whole step / peak"
