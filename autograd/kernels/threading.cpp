@@ -3,6 +3,11 @@
 
 #include <tbb/global_control.h>
 
+#include <pmmintrin.h>
+#include <tbb/task_scheduler_observer.h>
+#include <xmmintrin.h>
+
+#include <atomic>
 #include <memory>
 
 #include "autograd/check.h"
@@ -11,7 +16,35 @@ namespace mt {
 namespace {
 MatmulThreading g_matmul_threading = MatmulThreading::kTbb;
 std::unique_ptr<tbb::global_control> g_thread_limit;
+std::atomic<bool> g_flush_denormals{true};
+
+void apply_denormal_mode() {
+  const bool on = g_flush_denormals.load();
+  _MM_SET_FLUSH_ZERO_MODE(on ? _MM_FLUSH_ZERO_ON : _MM_FLUSH_ZERO_OFF);
+  _MM_SET_DENORMALS_ZERO_MODE(on ? _MM_DENORMALS_ZERO_ON : _MM_DENORMALS_ZERO_OFF);
+}
+
+// Sets the denormal mode on each TBB worker as it starts working.
+class DenormalObserver : public tbb::task_scheduler_observer {
+ public:
+  DenormalObserver() { observe(true); }
+  void on_scheduler_entry(bool) override { apply_denormal_mode(); }
+};
+
+// At program start, on the main thread: its own mode, and the observer for the workers.
+const bool g_started = [] {
+  apply_denormal_mode();
+  static DenormalObserver observer;
+  return true;
+}();
 }  // namespace
+
+void set_flush_denormals(bool on) {
+  g_flush_denormals = on;
+  apply_denormal_mode();  // this thread now; workers as they next enter the scheduler
+}
+
+bool flush_denormals() { return g_flush_denormals.load(); }
 
 void set_matmul_threading(MatmulThreading mode) { g_matmul_threading = mode; }
 MatmulThreading matmul_threading() { return g_matmul_threading; }
