@@ -9,6 +9,42 @@
 
 namespace mt {
 
+namespace {
+
+// The update loops are plain functions over restrict pointers and scalars passed by value, so
+// the compiler vectorizes them (inside a lambda capturing by reference it must assume a store
+// to w could change a captured float, and reloads it every element).
+void sgd_update(float* __restrict w, const float* __restrict g, float* __restrict b, int64_t n,
+                const SgdOptions o, float lr, bool first) {
+  for (int64_t j = 0; j < n; ++j) {
+    float d = g[j] + o.weight_decay * w[j];
+    if (b) {
+      b[j] = first ? d : o.momentum * b[j] + (1.0f - o.dampening) * d;
+      d = o.nesterov ? d + o.momentum * b[j] : b[j];
+    }
+    w[j] -= lr * d;
+  }
+}
+
+struct AdamScalars {
+  float beta1, beta2, eps, shrink, l2, step_size, bias2_sqrt;
+};
+
+void adam_update(float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n,
+                 const AdamScalars k) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float p = w[j] * k.shrink;
+    const float grad = g[j] + k.l2 * p;
+    const float m1 = k.beta1 * m[j] + (1.0f - k.beta1) * grad;
+    const float v1 = k.beta2 * v[j] + (1.0f - k.beta2) * grad * grad;
+    m[j] = m1;
+    v[j] = v1;
+    w[j] = p - k.step_size * m1 / (std::sqrt(v1) / k.bias2_sqrt + k.eps);
+  }
+}
+
+}  // namespace
+
 Optimizer::Optimizer(std::vector<Tensor> params, float lr) : params_(std::move(params)), lr_(lr) {
   for (const Tensor& p : params_) {
     MT_CHECK(p.defined() && p.is_contiguous() && !p.grad_fn(), "optimizer: parameters must be contiguous leaves");
@@ -38,16 +74,8 @@ void Sgd::step() {
     float* w = p.data();
     const float* g = p.grad().data();
     float* b = o.momentum != 0.0f ? momentum_[i].data() : nullptr;
-    const float lr = lr_;
     parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        float d = g[j] + o.weight_decay * w[j];
-        if (b) {
-          b[j] = first ? d : o.momentum * b[j] + (1.0f - o.dampening) * d;
-          d = o.nesterov ? d + o.momentum * b[j] : b[j];
-        }
-        w[j] -= lr * d;
-      }
+      sgd_update(w + begin, g + begin, b ? b + begin : nullptr, end - begin, o, lr_, first);
     });
   }
 }
@@ -79,14 +107,9 @@ void Adam::step() {
     if (!p.grad().defined()) continue;
     float *w = p.data(), *m = m_[i].data(), *v = v_[i].data();
     const float* g = p.grad().data();
+    const AdamScalars k{o.beta1, o.beta2, o.eps, shrink, l2, step_size, bias2_sqrt};
     parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        w[j] *= shrink;
-        const float grad = g[j] + l2 * w[j];
-        m[j] = o.beta1 * m[j] + (1.0f - o.beta1) * grad;
-        v[j] = o.beta2 * v[j] + (1.0f - o.beta2) * grad * grad;
-        w[j] -= step_size * m[j] / (std::sqrt(v[j]) / bias2_sqrt + o.eps);
-      }
+      adam_update(w + begin, g + begin, m + begin, v + begin, end - begin, k);
     });
   }
 }
