@@ -31,7 +31,7 @@ IntTensor take_rows(const IntTensor& x, const std::vector<int64_t>& rows) {
 
 void DecoderCache::select_rows(const std::vector<int64_t>& rows) {
   for (LayerCache& layer : layers) {
-    for (Tensor* t : {&layer.self_k, &layer.self_v, &layer.cross_k, &layer.cross_v}) *t = take_rows(*t, rows);
+    for (Tensor* t : {&layer.self_kv, &layer.cross_kv}) *t = take_rows(*t, rows);
   }
   src_padding = take_rows(src_padding, rows);
 }

@@ -1,6 +1,6 @@
 // Incremental decoding state. Generating token t with the full decoder would recompute every
 // earlier position; instead each decoder layer keeps the keys and values of the positions
-// already generated (self-attention, [N, H, capacity, Dh], filled one position per step) and
+// already generated (self-attention, [N, capacity, 2D], filled one position per step) and
 // those of the encoder memory (cross-attention, computed once per sentence). Beam search
 // reorders the rows when beams are re-ranked. Read next: ../train/decode.h.
 #pragma once
@@ -12,8 +12,8 @@
 namespace mt::nn {
 
 struct LayerCache {
-  Tensor self_k, self_v;    // [N, H, capacity, Dh]
-  Tensor cross_k, cross_v;  // [N, H, S, Dh]
+  Tensor self_kv;   // [N, capacity, 2D]: keys then values of the positions generated so far
+  Tensor cross_kv;  // [N, S, 2D]: keys then values of the encoder memory
 };
 
 struct DecoderCache {

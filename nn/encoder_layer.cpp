@@ -71,16 +71,15 @@ Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTen
 }
 
 Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, const IntTensor* src_padding) const {
+  const int64_t d = options.d_model;
   auto self_attend = [&](const Tensor& h) {
-    const std::vector<Tensor> qkv = self_attn->project_heads(h, 0, 3);  // [N, H, 1, Dh] each
-    copy_strided(qkv[1], slice(cache.self_k, 2, position, position + 1));
-    copy_strided(qkv[2], slice(cache.self_v, 2, position, position + 1));
+    const Tensor qkv = self_attn->project(h, 0, 3);  // [N, 1, 3D]
+    copy_strided(slice(qkv, 2, d, 3 * d), slice(cache.self_kv, 1, position, position + 1));
     // Only earlier positions are in the cache: no causal mask needed.
-    return self_attn->attend(qkv[0], slice(cache.self_k, 2, 0, position + 1),
-                             slice(cache.self_v, 2, 0, position + 1), nullptr, false);
+    return self_attn->attend(slice(qkv, 2, 0, d), slice(cache.self_kv, 1, 0, position + 1), nullptr, false);
   };
   auto cross_attend = [&](const Tensor& h) {
-    return cross_attn->attend(cross_attn->project_heads(h, 0, 1)[0], cache.cross_k, cache.cross_v, src_padding, false);
+    return cross_attn->attend(cross_attn->project(h, 0, 1), cache.cross_kv, src_padding, false);
   };
   return combine(y, self_attend, cross_attend);
 }

@@ -1,8 +1,6 @@
 // MultiHeadAttention; see multi_head_attention.h.
 #include "nn/multi_head_attention.h"
 
-#include <cmath>
-#include <limits>
 
 #include "autograd/check.h"
 #include "autograd/ops.h"
@@ -40,41 +38,22 @@ Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, co
            (key_padding ? key_padding->shape : Shape()), " is not [B, S] = ", mask_shape);
   MT_CHECK(!causal || t == s, "MultiHeadAttention: a causal mask needs T == S, got ", t, " and ", s);
 
-  // Projections: one product for self-attention, two (Q; K and V) for cross-attention.
-  std::vector<Tensor> qkv;  // [B, H, T|S, Dh] each
-  if (query.is_same(memory)) {
-    qkv = project_heads(query, 0, 3);
-  } else {
-    qkv = project_heads(query, 0, 1);
-    for (Tensor& t : project_heads(memory, 1, 2)) qkv.push_back(t);
-  }
-  return attend(qkv[0], qkv[1], qkv[2], key_padding, causal, weights);
+  // Projections: one product for self-attention (Q, K, V packed), two for cross-attention.
+  if (query.is_same(memory)) return attend(project(query, 0, 3), Tensor(), key_padding, causal, weights);
+  return attend(project(query, 0, 1), project(memory, 1, 2), key_padding, causal, weights);
 }
 
-std::vector<Tensor> MultiHeadAttention::project_heads(const Tensor& x, int64_t first, int64_t count) const {
+Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count) const {
   const Tensor w = slice(in_proj_weight, 0, first * dim, (first + count) * dim);  // [count·D, D]
   const Tensor b = slice(in_proj_bias, 0, first * dim, (first + count) * dim);
-  std::vector<Tensor> heads;
-  for (const Tensor& part : split(matmul(x, w, false, true) + b, dim, -1)) {  // [B, L, D] slices
-    heads.push_back(permute(unflatten(part, 2, {this->heads, head_dim}), {0, 2, 1, 3}));  // [B, H, L, Dh] views
-  }
-  return heads;
+  return matmul(x, w, false, true) + b;  // [B, L, count·D]
 }
 
-Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, const IntTensor* key_padding,
-                                  bool causal, Tensor* weights) const {
-  const int64_t b = q.size(0), t = q.size(2), s = k.size(2);
-  Tensor scores = matmul(q, k, false, true) * (1.0f / std::sqrt(static_cast<float>(head_dim)));  // [B, H, T, S]
-  constexpr float kMasked = -std::numeric_limits<float>::infinity();
-  if (key_padding) scores = masked_fill(scores, IntTensor(key_padding->values, {b, 1, 1, s}), kMasked);
-  if (causal) scores = masked_fill(scores, causal_mask(t, s), kMasked);
-  Tensor attention = softmax(scores);  // a fully masked row is all zeros, never NaN
-  if (weights) *weights = attention.detach();
-  attention = attn_dropout->forward(attention);
-
-  const Tensor context = matmul(attention, v);                                  // [B, H, T, Dh]
-  const Tensor merged = reshape(permute(context, {0, 2, 1, 3}), {b, t, dim});  // [B, T, D]
-  return out_proj->forward(merged);
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const IntTensor* key_padding, bool causal,
+                                  Tensor* weights) const {
+  const Tensor context = attention(q, kv, heads, key_padding, causal, attn_dropout->p, attn_dropout->is_training(),
+                                   weights);  // [B, T, D]
+  return out_proj->forward(context);
 }
 
 std::string MultiHeadAttention::extra_repr() const { return str("d_model=", dim, ", heads=", heads); }

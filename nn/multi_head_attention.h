@@ -2,7 +2,8 @@
 // holding W_q, W_k, W_v; out_proj), so weights load unchanged:
 //   Q = x·W_qᵀ, K = m·W_kᵀ, V = m·W_vᵀ, split into H heads of Dh = D/H,
 //   A = softmax(Q·Kᵀ/√Dh with masked scores set to -inf), out = (A·V merged)·W_oᵀ
-// Heads are strided views (unflatten + permute), not copies. Masks: a key-padding mask [B, S]
+// The attention itself is the fused op autograd/ops/attention.cpp: heads are strided views of
+// the packed projections, not copies. Masks: a key-padding mask [B, S]
 // (non-zero = padding) and/or a causal mask (query t never sees key t+1). A query whose keys
 // are all masked gets zero attention and a finite output. Read next: feed_forward.h.
 #pragma once
@@ -25,12 +26,13 @@ class MultiHeadAttention : public Module {
   Tensor forward(const Tensor& query, const Tensor& memory, const IntTensor* key_padding, bool causal,
                  Tensor* weights = nullptr) const;
 
-  // Pieces for incremental decoding (nn/decoding.h), where keys and values are cached.
-  /// x·W_partᵀ + b_part for parts [first, first + count) of {Q, K, V}, split into heads:
-  /// x [B, L, D] -> `count` tensors [B, H, L, Dh].
-  std::vector<Tensor> project_heads(const Tensor& x, int64_t first, int64_t count) const;
-  /// softmax(q·kᵀ/√Dh, masked)·v merged and projected: q [B, H, T, Dh], k and v [B, H, S, Dh].
-  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const IntTensor* key_padding, bool causal,
+  /// x·W_partᵀ + b_part for parts [first, first + count) of {Q, K, V}, packed:
+  /// x [B, L, D] -> [B, L, count·D].
+  Tensor project(const Tensor& x, int64_t first, int64_t count) const;
+  /// Attention over projections packed as project() makes them (q [B, T, D] or the fused
+  /// [B, T, 3D] with kv undefined; kv [B, S, 2D]), then the output projection. Incremental
+  /// decoding calls it with cached keys and values.
+  Tensor attend(const Tensor& q, const Tensor& kv, const IntTensor* key_padding, bool causal,
                 Tensor* weights = nullptr) const;
 
   const int64_t dim, heads, head_dim;

@@ -109,11 +109,9 @@ DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   DecoderCache cache;
   cache.capacity = capacity;
   cache.src_padding = padding_mask(src, options.pad_id);
-  const int64_t n = memory.size(0), heads = options.heads, head_dim = options.d_model / options.heads;
+  const int64_t n = memory.size(0);
   for (const auto& layer : transformer->decoder->layers) {
-    const std::vector<Tensor> kv = layer->cross_attn->project_heads(memory, 1, 2);  // [N, H, S, Dh]
-    cache.layers.push_back({zeros({n, heads, capacity, head_dim}), zeros({n, heads, capacity, head_dim}),
-                            contiguous(kv[0]), contiguous(kv[1])});
+    cache.layers.push_back({zeros({n, capacity, 2 * options.d_model}), layer->cross_attn->project(memory, 1, 2)});
   }
   return cache;
 }

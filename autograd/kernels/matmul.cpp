@@ -98,28 +98,42 @@ void execute(ThreadState& state, const CachedPrimitive& p, const View& a, const 
   state.stream.wait();
 }
 
-// Row-major copy of a strided view (for layouts oneDNN only runs with its reference kernel).
-std::vector<float> pack(const View& v) {
-  const int64_t rank = static_cast<int64_t>(v.dims.size());
-  std::vector<float> packed(numel(v.dims));
+// Calls fn(offset, i) for the i-th element (row-major) of a view and its offset in memory.
+template <typename Fn>
+void for_each_element(const View& v, const Fn& fn) {
+  const int64_t rank = static_cast<int64_t>(v.dims.size()), n = numel(v.dims);
   std::vector<int64_t> index(rank, 0);
-  for (float& out : packed) {
+  for (int64_t i = 0; i < n; ++i) {
     int64_t offset = 0;
     for (int64_t d = 0; d < rank; ++d) offset += index[d] * v.strides[d];
-    out = v.data[offset];
+    fn(offset, i);
     for (int64_t d = rank - 1; d >= 0 && ++index[d] == v.dims[d]; --d) index[d] = 0;
   }
+}
+
+// Row-major copy of a strided view, and the way back.
+std::vector<float> pack(const View& v) {
+  std::vector<float> packed(numel(v.dims));
+  for_each_element(v, [&](int64_t offset, int64_t i) { packed[i] = v.data[offset]; });
   return packed;
 }
 
-// One oneDNN call on the calling thread.
+void unpack(const View& packed, const View& v) {
+  for_each_element(v, [&](int64_t offset, int64_t i) { v.data[offset] = packed.data[i]; });
+}
+
+// One oneDNN call on the calling thread. Layouts oneDNN only runs with its slow reference
+// kernel are repacked first: the operands into row-major copies, the result through a
+// row-major buffer copied out after.
 void run(ThreadState& state, const View& a, const View& b, const View& c) {
   const CachedPrimitive& p = lookup(state, a, b, c);
   if (!p.reference_impl) return execute(state, p, a, b, c);
-  std::vector<float> a_packed = pack(a), b_packed = pack(b);
+  std::vector<float> a_packed = pack(a), b_packed = pack(b), c_packed(numel(c.dims));
   const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};
   const View bp{b_packed.data(), b.dims, contiguous_strides(b.dims)};
-  execute(state, lookup(state, ap, bp, c), ap, bp, c);
+  const View cp{c_packed.data(), c.dims, contiguous_strides(c.dims)};
+  execute(state, lookup(state, ap, bp, cp), ap, bp, cp);
+  unpack(cp, c);
 }
 
 // The part [begin, end) of dim `d` of a view; a broadcast dim (size 1) stays whole.
@@ -133,7 +147,37 @@ View part(const View& v, size_t d, int64_t begin, int64_t end) {
 
 }  // namespace
 
+MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose) {
+  MatmulOperand op{x.data(), std::vector<int64_t>(rank, 1), std::vector<int64_t>(rank, 0)};
+  const size_t lead = rank - x.dim();
+  for (size_t i = 0; i < static_cast<size_t>(x.dim()); ++i) {
+    op.dims[lead + i] = x.shape()[i];
+    op.strides[lead + i] = x.strides()[i];
+  }
+  if (transpose) {
+    std::swap(op.dims[rank - 1], op.dims[rank - 2]);
+    std::swap(op.strides[rank - 1], op.strides[rank - 2]);
+  }
+  // A size-1 dim's stride is arbitrary; give it the dense value so oneDNN sees a plain layout.
+  for (size_t i = rank - 1; i-- > 0;) {
+    if (op.dims[i] == 1) op.strides[i] = op.dims[i + 1] * op.strides[i + 1];
+  }
+  return op;
+}
+
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data) {
+  const size_t rank = a.dims.size();
+  memory::dims c_dims(rank);
+  for (size_t d = 0; d + 2 < rank; ++d) c_dims[d] = std::max(a.dims[d], b.dims[d]);
+  if (rank >= 2) {
+    c_dims[rank - 2] = a.dims[rank - 2];
+    c_dims[rank - 1] = b.dims[rank - 1];
+  }
+  matmul_kernel(a, b, c_data, contiguous_strides(c_dims));
+}
+
+void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data,
+                   const std::vector<int64_t>& c_strides) {
   const size_t rank = a.dims.size();
   MT_CHECK(rank >= 2 && b.dims.size() == rank, "matmul kernel: operands of rank ", a.dims.size(), " and ",
            b.dims.size());
@@ -143,7 +187,8 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   c_dims[rank - 1] = b.dims[rank - 1];
   const View av{const_cast<float*>(a.data), a.dims, a.strides};  // oneDNN takes non-const handles
   const View bv{const_cast<float*>(b.data), b.dims, b.strides};
-  const View cv{c_data, c_dims, contiguous_strides(c_dims)};
+  MT_CHECK(c_strides.size() == rank, "matmul kernel: ", c_strides.size(), " output strides for rank ", rank);
+  const View cv{c_data, c_dims, c_strides};
   if (numel(c_dims) == 0) return;
 
   g_flops += 2 * numel(c_dims) * a.dims[rank - 1];

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "autograd/tensor.h"
+
 namespace mt {
 
 /// One operand as oneDNN sees it: rank-r dims and strides in elements. Batch dims of size 1
@@ -15,9 +17,15 @@ struct MatmulOperand {
   std::vector<int64_t> strides;
 };
 
+/// The operand view of a tensor at `rank` dims (leading size-1 dims added), optionally with its
+/// last two dims swapped (a transpose without a copy).
+MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose = false);
+
 /// c = a·b for a [..., M, K] and b [..., K, N] of equal rank; c is [..., M, N], contiguous,
 /// and its batch dims are the broadcast of a's and b's.
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c);
+/// The same, writing c with the given strides (e.g. attention heads straight into [B, T, H, Dh]).
+void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c, const std::vector<int64_t>& c_strides);
 
 /// The number of cached primitives on this thread (for tests of the cache).
 int64_t matmul_cache_size();

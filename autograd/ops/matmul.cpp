@@ -11,21 +11,6 @@
 namespace mt {
 namespace {
 
-// x as a rank-`rank` oneDNN operand: leading dims of size 1 added, strides kept.
-MatmulOperand operand(const Tensor& x, size_t rank) {
-  MatmulOperand op{x.data(), std::vector<int64_t>(rank, 1), std::vector<int64_t>(rank, 0)};
-  const size_t lead = rank - x.dim();
-  for (size_t i = 0; i < static_cast<size_t>(x.dim()); ++i) {
-    op.dims[lead + i] = x.shape()[i];
-    op.strides[lead + i] = x.strides()[i];
-  }
-  // A size-1 dim's stride is arbitrary; give it the dense value so oneDNN sees a plain layout.
-  for (size_t i = rank - 1; i-- > 0;) {
-    if (op.dims[i] == 1) op.strides[i] = op.dims[i + 1] * op.strides[i + 1];
-  }
-  return op;
-}
-
 Shape batch_of(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end() - 2); }
 
 }  // namespace
@@ -57,7 +42,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   out_shape.push_back(m);
   out_shape.push_back(n);
   Tensor out(out_shape);
-  matmul_kernel(operand(ae, out_shape.size()), operand(be, out_shape.size()), out.data());
+  matmul_kernel(matmul_operand(ae, out_shape.size()), matmul_operand(be, out_shape.size()), out.data());
 
   // dA = dY·Bᵀ, dB = Aᵀ·dY (in the stored layouts when a flag is set: dA = B·dYᵀ, dB = dYᵀ·A),
   // then summed over batch dims that were broadcast.

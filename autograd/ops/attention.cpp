@@ -1,0 +1,162 @@
+// attention: multi-head scaled dot-product attention with scaling, masks, softmax and dropout
+// fused, on packed projections. Heads are strided views of the packed [B, L, ·] tensors, the
+// result is written straight into [B, T, H·Dh] by the last product, and the backward writes the
+// gradients of Q, K and V straight into one packed gradient: no copies for splitting or merging
+// heads. Its composite twin (matmul, masked_fill, softmax, dropout) is checked against it in
+// tests/test_attention.cpp. Read next: ../../nn/multi_head_attention.h.
+#include <cmath>
+#include <limits>
+
+#include "autograd/check.h"
+#include "autograd/kernels/dropout_mask.h"
+#include "autograd/kernels/matmul.h"
+#include "autograd/kernels/parallel.h"
+#include "autograd/kernels/row_math.h"
+#include "autograd/node.h"
+#include "autograd/ops.h"
+#include "autograd/profiler.h"
+
+namespace mt {
+namespace {
+
+// Heads `first_column / Dh ...` of a packed [B, L, ·] tensor as a [B, H, L, Dh] view.
+Tensor heads_of(const Tensor& packed, int64_t first_column, int64_t heads, int64_t head_dim) {
+  const Strides& s = packed.strides();
+  return Tensor(packed.storage(), {packed.size(0), heads, packed.size(1), head_dim}, {s[0], head_dim * s[2], s[1], s[2]},
+                packed.offset() + first_column * s[2]);
+}
+
+// The last dim must be dense for the head views; anything else is copied once.
+Tensor packed_input(const Tensor& x) {
+  const Tensor d = x.detach();
+  return d.strides().back() == 1 ? d : contiguous(d);
+}
+
+// c[B, H, M, N] (or strided) = a · b, with optional transposes of the last two dims.
+void product(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides) {
+  matmul_kernel(matmul_operand(a, 4, ta), matmul_operand(b, 4, tb), c, c_strides);
+}
+
+struct Geometry {
+  int64_t b, h, t, s, dh;
+  float scale;
+};
+
+// scores[b, h, t, :] = softmax(scale·scores with masked keys at -inf), in place; a row with
+// every key masked becomes zeros.
+void masked_softmax(float* scores, const Geometry& g, const IntTensor* key_padding, bool causal) {
+  const int64_t rows = g.b * g.h * g.t;
+  parallel_for(rows, row_grain(4 * g.s), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      float* x = scores + r * g.s;
+      const int64_t batch = r / (g.h * g.t), t = r % g.t;
+      const int32_t* pad = key_padding ? key_padding->values.data() + batch * g.s : nullptr;
+      const int64_t visible = causal ? std::min(g.s, t + 1) : g.s;  // keys after t are hidden
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < visible; ++j) {
+        x[j] = (pad && pad[j]) ? -std::numeric_limits<float>::infinity() : x[j] * g.scale;
+        m = std::max(m, x[j]);
+      }
+      if (m == -std::numeric_limits<float>::infinity()) {
+        std::fill(x, x + g.s, 0.0f);
+        continue;
+      }
+      float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t j = 0; j < visible; ++j) sum += (x[j] = fast_exp(x[j] - m));
+      const float inv = 1.0f / sum;
+#pragma omp simd
+      for (int64_t j = 0; j < visible; ++j) x[j] *= inv;
+      std::fill(x + visible, x + g.s, 0.0f);
+    }
+  });
+}
+
+// dS = P·(dP - Σ dP·P)·scale per row, in place in dp.
+void softmax_backward(float* dp, const float* p, const Geometry& g) {
+  parallel_for(g.b * g.h * g.t, row_grain(g.s), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      float* d = dp + r * g.s;
+      const float* y = p + r * g.s;
+      const float dot = row_dot(d, y, g.s);
+#pragma omp simd
+      for (int64_t j = 0; j < g.s; ++j) d[j] = y[j] * (d[j] - dot) * g.scale;
+    }
+  });
+}
+
+}  // namespace
+
+Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding, bool causal,
+                 float dropout_p, bool training, Tensor* weights) {
+  MT_PROFILE("attention");
+  const bool self = !kv.defined();
+  MT_CHECK(q.dim() == 3 && heads > 0, "attention: q must be [B, T, width], got ", q.shape());
+  const int64_t d = self ? q.size(2) / 3 : q.size(2);
+  MT_CHECK((!self || q.size(2) % 3 == 0) && d % heads == 0, "attention: width ", q.size(2), " does not split into ",
+           self ? "3 x " : "", heads, " heads");
+  MT_CHECK(self || (kv.dim() == 3 && kv.size(0) == q.size(0) && kv.size(2) == 2 * d), "attention: kv ",
+           (self ? Shape() : kv.shape()), " is not [B, S, 2·", d, "] for q ", q.shape());
+  const Tensor qp = packed_input(q), kvp = self ? qp : packed_input(kv);
+  const Geometry g{q.size(0), heads, q.size(1), kvp.size(1), d / heads,
+                   1.0f / std::sqrt(static_cast<float>(d / heads))};
+  const Shape mask_shape{g.b, g.s};
+  MT_CHECK(!key_padding || key_padding->shape == mask_shape, "attention: key padding mask ",
+           (key_padding ? key_padding->shape : Shape()), " is not [B, S] = ", mask_shape);
+  MT_CHECK(!causal || g.t == g.s, "attention: a causal mask needs T == S, got ", g.t, " and ", g.s);
+  MT_CHECK(dropout_p >= 0.0f && dropout_p < 1.0f, "attention: dropout must be in [0, 1), got ", dropout_p);
+
+  const Tensor qh = heads_of(qp, 0, heads, g.dh);                  // [B, H, T, Dh] views
+  const Tensor kh = heads_of(kvp, self ? d : 0, heads, g.dh);      // [B, H, S, Dh]
+  const Tensor vh = heads_of(kvp, self ? 2 * d : d, heads, g.dh);  // [B, H, S, Dh]
+  const Strides scores_strides = contiguous_strides({g.b, g.h, g.t, g.s});
+  const Strides merged = {g.t * d, g.dh, d, 1};  // [B, H, T, Dh] inside a [B, T, D] tensor
+
+  Tensor probs({g.b, g.h, g.t, g.s});  // P = softmax(QKᵀ/√Dh, masked)
+  product(qh, false, kh, true, probs.data(), scores_strides);
+  masked_softmax(probs.data(), g, key_padding, causal);
+  if (weights) *weights = probs;
+  const bool drop = training && dropout_p > 0.0f;
+  const DropoutMask mask = drop ? DropoutMask::draw(dropout_p, probs.numel()) : DropoutMask{};
+  Tensor dropped = probs;
+  if (drop) {
+    dropped = Tensor(probs.shape());
+    mask.apply(probs.data(), dropped.data(), probs.numel());
+  }
+  Tensor out({g.b, g.t, d});
+  product(dropped, false, vh, false, out.data(), merged);
+
+  // With P the probabilities and P' = dropout(P):
+  //   dV = P'ᵀ·dO,  dP = dropout(dO·Vᵀ),  dS = P·(dP - Σ dP·P)/√Dh,  dQ = dS·K,  dK = dSᵀ·Q
+  return record("attention", out, {q, kv},
+                [qp, kvp, probs, g, self, drop, mask, d, merged, scores_strides](const Tensor& dy) {
+    const Tensor qh = heads_of(qp, 0, g.h, g.dh), kh = heads_of(kvp, self ? d : 0, g.h, g.dh);
+    const Tensor vh = heads_of(kvp, self ? 2 * d : d, g.h, g.dh);
+    const Tensor dyh(dy.storage(), {g.b, g.h, g.t, g.dh}, merged, dy.offset());
+    // Gradients land in packed buffers shaped like the inputs.
+    Tensor dq_packed(self ? Shape{g.b, g.t, 3 * d} : Shape{g.b, g.t, d});
+    Tensor dkv_packed = self ? dq_packed : Tensor({g.b, g.s, 2 * d});
+    const Tensor dqh = heads_of(dq_packed, 0, g.h, g.dh);
+    const Tensor dkh = heads_of(dkv_packed, self ? d : 0, g.h, g.dh);
+    const Tensor dvh = heads_of(dkv_packed, self ? 2 * d : d, g.h, g.dh);
+
+    Tensor dp({g.b, g.h, g.t, g.s});
+    product(dyh, false, vh, true, dp.data(), scores_strides);  // dP' = dO·Vᵀ
+    if (drop) {
+      Tensor dropped(probs.shape());
+      mask.apply(probs.data(), dropped.data(), probs.numel());  // P' again, from the same draws
+      product(dropped, true, dyh, false, dvh.data(), dvh.strides());
+      Tensor undropped(dp.shape());
+      mask.apply(dp.data(), undropped.data(), dp.numel());
+      dp = undropped;
+    } else {
+      product(probs, true, dyh, false, dvh.data(), dvh.strides());
+    }
+    softmax_backward(dp.data(), probs.data(), g);                   // dS, in place
+    product(dp, false, kh, false, dqh.data(), dqh.strides());        // dQ = dS·K
+    product(dp, true, qh, false, dkh.data(), dkh.strides());         // dK = dSᵀ·Q
+    return std::vector<Tensor>{dq_packed, self ? Tensor() : dkv_packed};
+  });
+}
+
+}  // namespace mt

@@ -1,0 +1,102 @@
+// Tests of autograd/ops/attention.cpp: the fused op against its composite twin (matmul,
+// masked_fill, softmax, dropout), values and gradients, self and cross, with masks and dropout;
+// gradcheck; fully masked rows; errors.
+#include <cmath>
+#include <limits>
+
+#include "tests/reference.h"
+
+using namespace mt;
+using namespace mt::testing;
+
+namespace {
+
+// Attention written with primitive ops: the definition the fused op must agree with.
+Tensor attention_composite(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* pad, bool causal,
+                           float p, bool training) {
+  const bool self = !kv.defined();
+  const int64_t d = self ? q.size(2) / 3 : q.size(2), b = q.size(0), t = q.size(1);
+  std::vector<Tensor> parts = self ? split(q, d, -1) : std::vector<Tensor>{q};
+  if (!self) for (const Tensor& x : split(kv, d, -1)) parts.push_back(x);
+  auto heads_of = [&](const Tensor& x) { return permute(unflatten(x, 2, {heads, d / heads}), {0, 2, 1, 3}); };
+  const Tensor qh = heads_of(parts[0]), kh = heads_of(parts[1]), vh = heads_of(parts[2]);
+  const int64_t s = kh.size(2);
+  Tensor scores = matmul(qh, kh, false, true) * (1.0f / std::sqrt(static_cast<float>(d / heads)));
+  const float inf = std::numeric_limits<float>::infinity();
+  if (pad) scores = masked_fill(scores, IntTensor(pad->values, {b, 1, 1, s}), -inf);
+  if (causal) {
+    IntTensor future(std::vector<int32_t>(t * s, 0), {t, s});
+    for (int64_t i = 0; i < t; ++i)
+      for (int64_t j = i + 1; j < s; ++j) future.values[i * s + j] = 1;
+    scores = masked_fill(scores, future, -inf);
+  }
+  const Tensor probs = dropout(softmax(scores), p, training);
+  return reshape(permute(matmul(probs, vh), {0, 2, 1, 3}), {b, t, d});
+}
+
+void compare(bool self, bool causal, bool with_pad, float p) {
+  INFO("self ", self, " causal ", causal, " padding ", with_pad, " dropout ", p);
+  const int64_t heads = 2, d = 8;
+  const Tensor q1 = param({2, 4, self ? 3 * d : d}, 301), q2 = param({2, 4, self ? 3 * d : d}, 301);
+  const Tensor kv1 = self ? Tensor() : param({2, causal ? 4 : 5, 2 * d}, 302);
+  const Tensor kv2 = self ? Tensor() : param({2, causal ? 4 : 5, 2 * d}, 302);
+  const int64_t s = self || causal ? 4 : 5;
+  IntTensor pad(std::vector<int32_t>(2 * s, 0), {2, s});
+  pad.values[s - 1] = 1;
+  pad.values[2 * s - 2] = 1;
+  const IntTensor* mask = with_pad ? &pad : nullptr;
+  manual_seed(9);
+  const Tensor fused = attention(q1, kv1, heads, mask, causal, p, true);
+  manual_seed(9);
+  const Tensor composite = attention_composite(q2, kv2, heads, mask, causal, p, true);
+  check_close(fused, composite, 1e-5, 1e-6);
+  const Tensor r = param(fused.shape(), 303);
+  sum(fused * r.detach()).backward();
+  sum(composite * r.detach()).backward();
+  check_close(q1.grad(), q2.grad(), 1e-4, 1e-6);
+  if (!self) check_close(kv1.grad(), kv2.grad(), 1e-4, 1e-6);
+}
+
+}  // namespace
+
+TEST_CASE("attention: the fused op equals its composite twin, values and gradients") {
+  for (bool self : {true, false})
+    for (bool causal : {false, true})
+      for (bool pad : {false, true})
+        for (float p : {0.0f, 0.3f}) compare(self, causal, pad, p);
+}
+
+TEST_CASE("attention: gradcheck, self and cross, with masks and dropout") {
+  const Tensor qkv = param({2, 3, 12}, 311), q = param({2, 3, 4}, 312), kv = param({2, 5, 8}, 313);
+  const IntTensor pad5({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, 5}), pad3({0, 0, 1, 0, 0, 0}, {2, 3});
+  check_gradients([&](const auto& v) { return attention(v[0], Tensor(), 2, &pad3, true, 0.0f, true); }, {qkv});
+  check_gradients([&](const auto& v) { return attention(v[0], v[1], 2, &pad5, false, 0.0f, true); }, {q, kv});
+  check_gradients([&](const auto& v) {
+    manual_seed(4);
+    return attention(v[0], v[1], 1, nullptr, false, 0.25f, true);
+  }, {q, kv});
+}
+
+TEST_CASE("attention: weights are the masked softmax; a query with every key padded stays finite") {
+  const Tensor q = param({2, 2, 4}, 321), kv = param({2, 3, 8}, 322);
+  const IntTensor pad({1, 1, 1, 0, 1, 0}, {2, 3});
+  Tensor weights;
+  const Tensor out = attention(q, kv, 2, &pad, false, 0.5f, false, &weights);  // eval: no dropout
+  REQUIRE(weights.shape() == Shape{2, 2, 2, 3});
+  const std::vector<float> w = weights.to_vector();
+  for (int64_t i = 0; i < 12; ++i) CHECK(w[i] == 0.0f);  // batch 0: every key padded
+  CHECK(w[12 + 1] == 0.0f);
+  CHECK(w[12 + 0] + w[12 + 2] == doctest::Approx(1.0));
+  out.sum().backward();
+  for (const Tensor& t : {out, q.grad(), kv.grad()})
+    for (float v : t.to_vector()) CHECK(std::isfinite(v));
+}
+
+TEST_CASE("attention: errors name the shapes") {
+  check_error([] { attention(zeros({2, 3, 10}), Tensor(), 2, nullptr, false, 0, false); }, {"attention", "10"});
+  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 3, 6}), 2, nullptr, false, 0, false); },
+              {"attention", "[2, 3, 6]"});
+  const IntTensor pad({0, 0}, {1, 2});
+  check_error([&] { attention(zeros({2, 3, 4}), zeros({2, 3, 8}), 2, &pad, false, 0, false); }, {"[1, 2]", "[2, 3]"});
+  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 5, 8}), 2, nullptr, true, 0, false); }, {"causal"});
+}
