@@ -6,6 +6,7 @@
 // tests/test_attention.cpp. Read next: ../../nn/multi_head_attention.h.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "autograd/check.h"
 #include "autograd/kernels/dropout_mask.h"
@@ -32,9 +33,50 @@ Tensor packed_input(const Tensor& x) {
   return d.strides().back() == 1 ? d : contiguous(d);
 }
 
+// Products of at most this many multiply-adds per head run in the loops below: oneDNN's
+// per-matrix overhead dominates such tiny products (toy heads, 10x10x16: 80 µs through oneDNN
+// for 256 heads, 12 µs here; measured in bench-kernels).
+constexpr int64_t kSmallProduct = 16384;
+
+// c = a·b for one head: a [M, K], b [K, N], c [M, N], each with its own strides. The loop order
+// keeps the innermost loop on unit-stride memory where the layout allows, so it vectorizes.
+void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const float* __restrict b, int64_t b_k,
+                   int64_t b_n, float* __restrict c, int64_t c_m, int64_t c_n, int64_t m, int64_t n, int64_t k) {
+  if (b_k == 1 && a_k == 1) {  // rows of a and columns of b are contiguous: dot products
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+        for (int64_t p = 0; p < k; ++p) acc += a[i * a_m + p] * b[j * b_n + p];
+        c[i * c_m + j * c_n] = acc;
+      }
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i) {  // c[i, :] = Σ_p a[i, p]·b[p, :]
+    float* row = c + i * c_m;
+    for (int64_t j = 0; j < n; ++j) row[j * c_n] = 0.0f;
+    for (int64_t p = 0; p < k; ++p) {
+      const float aip = a[i * a_m + p * a_k];
+      const float* brow = b + p * b_k;
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) row[j * c_n] += aip * brow[j * b_n];
+    }
+  }
+}
+
 // c[B, H, M, N] (or strided) = a · b, with optional transposes of the last two dims.
 void product(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides) {
-  matmul_kernel(matmul_operand(a, 4, ta), matmul_operand(b, 4, tb), c, c_strides);
+  const MatmulOperand x = matmul_operand(a, 4, ta), y = matmul_operand(b, 4, tb);
+  const int64_t m = x.dims[2], k = x.dims[3], n = y.dims[3], heads = x.dims[1];
+  if (m * n * k > kSmallProduct) return matmul_kernel(x, y, c, c_strides);
+  parallel_for(x.dims[0] * heads, std::max<int64_t>(1, 4 * kSmallProduct / (m * n * k)), [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const int64_t i = bh / heads, h = bh % heads;
+      small_product(x.data + i * x.strides[0] + h * x.strides[1], x.strides[2], x.strides[3],
+                    y.data + i * y.strides[0] + h * y.strides[1], y.strides[2], y.strides[3],
+                    c + i * c_strides[0] + h * c_strides[1], c_strides[2], c_strides[3], m, n, k);
+    }
+  });
 }
 
 struct Geometry {
@@ -42,32 +84,45 @@ struct Geometry {
   float scale;
 };
 
-// scores[b, h, t, :] = softmax(scale·scores with masked keys at -inf), in place; a row with
-// every key masked becomes zeros.
-void masked_softmax(float* scores, const Geometry& g, const IntTensor* key_padding, bool causal) {
-  const int64_t rows = g.b * g.h * g.t;
-  parallel_for(rows, row_grain(4 * g.s), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      float* x = scores + r * g.s;
-      const int64_t batch = r / (g.h * g.t), t = r % g.t;
-      const int32_t* pad = key_padding ? key_padding->values.data() + batch * g.s : nullptr;
-      const int64_t visible = causal ? std::min(g.s, t + 1) : g.s;  // keys after t are hidden
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t j = 0; j < visible; ++j) {
-        x[j] = (pad && pad[j]) ? -std::numeric_limits<float>::infinity() : x[j] * g.scale;
-        m = std::max(m, x[j]);
-      }
-      if (m == -std::numeric_limits<float>::infinity()) {
-        std::fill(x, x + g.s, 0.0f);
-        continue;
-      }
-      float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-      for (int64_t j = 0; j < visible; ++j) sum += (x[j] = fast_exp(x[j] - m));
-      const float inv = 1.0f / sum;
+// Masks, scale and exponentials of one head's [T, S] block of scores, in place: the block is
+// handled as a whole so the exponentials run as one long vector loop, even for short rows.
+void masked_softmax_block(float* __restrict x, const int32_t* __restrict pad, bool causal, int64_t t, int64_t s,
+                          float scale, float* __restrict row_max_out) {
+  constexpr float kHidden = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < t; ++i) {
+    float* row = x + i * s;
+    const int64_t visible = causal ? std::min(s, i + 1) : s;  // keys after query i are hidden
+    float m = kHidden;
+    for (int64_t j = 0; j < s; ++j) {
+      const bool hidden = j >= visible || (pad && pad[j] != 0);
+      row[j] = hidden ? kHidden : row[j] * scale;
+      m = std::max(m, row[j]);
+    }
+    row_max_out[i] = m;
+    const float shift = m == kHidden ? 0.0f : m;  // a fully hidden row stays -inf, so exp gives 0
+    for (int64_t j = 0; j < s; ++j) row[j] -= shift;
+  }
+  const int64_t n = t * s;
 #pragma omp simd
-      for (int64_t j = 0; j < visible; ++j) x[j] *= inv;
-      std::fill(x + visible, x + g.s, 0.0f);
+  for (int64_t j = 0; j < n; ++j) x[j] = fast_exp(x[j]);
+  for (int64_t i = 0; i < t; ++i) {
+    float* row = x + i * s;
+    const float total = row_sum(row, s);
+    const float inv = total > 0.0f ? 1.0f / total : 0.0f;
+#pragma omp simd
+    for (int64_t j = 0; j < s; ++j) row[j] *= inv;
+  }
+}
+
+// scores[b, h, :, :] = softmax(scale·scores with hidden keys at -inf), in place, head by head;
+// a row with every key hidden becomes zeros.
+void masked_softmax(float* scores, const Geometry& g, const IntTensor* key_padding, bool causal) {
+  const int64_t block = g.t * g.s;
+  parallel_for(g.b * g.h, row_grain(4 * block), [&](int64_t begin, int64_t end) {
+    std::vector<float> maxima(g.t);
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const int32_t* pad = key_padding ? key_padding->values.data() + (bh / g.h) * g.s : nullptr;
+      masked_softmax_block(scores + bh * block, pad, causal, g.t, g.s, g.scale, maxima.data());
     }
   });
 }
