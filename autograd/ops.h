@@ -42,10 +42,14 @@ Tensor relu(const Tensor& x);
 /// x·Φ(x) with the exact normal CDF (PyTorch's default GELU).
 Tensor gelu(const Tensor& x);
 
-// ---- matrix product (ops/matmul.cpp, kernel in kernels/matmul.cpp) --------------------------
+// ---- matrix products (ops/matmul.cpp, ops/linear.cpp; kernel in kernels/matmul.cpp) --------------------------
 /// [..., M, K] x [..., K, N] -> [..., M, N]; batch dims broadcast. transpose_a/b use the
 /// operand's last two dims swapped, without copying (QKᵀ is matmul(q, k, false, true)).
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+
+/// x·wᵀ + b for x [..., K], w [N, K], b [N] (or undefined): a Linear layer, the bias added
+/// inside the product (torch.nn.functional.linear).
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());
 
 // ---- views and copies (ops/view.cpp) --------------------------------------------------------
 /// Same values with a new shape, sharing storage; x must be contiguous. One dim may be -1.

@@ -15,8 +15,7 @@ Linear::Linear(int64_t in, int64_t out, bool has_bias) : in_features(in), out_fe
 
 Tensor Linear::forward(const Tensor& x) const {
   MT_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear: input ", x.shape(), " does not end in ", in_features);
-  const Tensor y = matmul(x, weight, false, true);  // [..., out]
-  return bias.defined() ? y + bias : y;
+  return linear(x, weight, bias);  // [..., out]
 }
 
 std::string Linear::extra_repr() const {

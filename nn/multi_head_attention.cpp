@@ -46,7 +46,7 @@ Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, co
 Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count) const {
   const Tensor w = slice(in_proj_weight, 0, first * dim, (first + count) * dim);  // [count·D, D]
   const Tensor b = slice(in_proj_bias, 0, first * dim, (first + count) * dim);
-  return matmul(x, w, false, true) + b;  // [B, L, count·D]
+  return linear(x, w, b);  // [B, L, count·D]
 }
 
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const IntTensor* key_padding, bool causal,

@@ -37,9 +37,14 @@ struct View {
   memory::dims strides;
 };
 
+// An optional bias [N], broadcast over every other dim of the result.
+struct Bias {
+  const float* data = nullptr;
+};
+
 struct CachedPrimitive {
   dnnl::matmul primitive;
-  memory::desc a, b, c;
+  memory::desc a, b, c, bias;
   bool reference_impl;  // oneDNN found no optimized kernel for these strides
 };
 
@@ -73,28 +78,37 @@ void set_omp_threads(ThreadState& state, int n) {
   }
 }
 
-const CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c) {
+const CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
   std::vector<int64_t> key;
-  key.reserve(6 * a.dims.size());
+  key.reserve(6 * a.dims.size() + 1);
   for (const View* v : {&a, &b, &c}) {
     key.insert(key.end(), v->dims.begin(), v->dims.end());
     key.insert(key.end(), v->strides.begin(), v->strides.end());
   }
+  key.push_back(bias.data != nullptr);
   auto it = state.cache.find(key);
   if (it != state.cache.end()) return it->second;
 
   const memory::desc a_md(a.dims, memory::data_type::f32, a.strides);
   const memory::desc b_md(b.dims, memory::data_type::f32, b.strides);
   const memory::desc c_md(c.dims, memory::data_type::f32, c.strides);
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), cpu_engine());
+  memory::dims bias_dims(c.dims.size(), 1);
+  bias_dims.back() = c.dims.back();
+  const memory::desc bias_md = bias.data ? memory::desc(bias_dims, memory::data_type::f32, contiguous_strides(bias_dims))
+                                         : memory::desc();
+  const dnnl::matmul::primitive_desc pd(
+      bias.data ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md), cpu_engine());
   const bool reference = std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
-  return state.cache.emplace(std::move(key), CachedPrimitive{dnnl::matmul(pd), a_md, b_md, c_md, reference})
+  return state.cache.emplace(std::move(key), CachedPrimitive{dnnl::matmul(pd), a_md, b_md, c_md, bias_md, reference})
       .first->second;
 }
 
-void execute(ThreadState& state, const CachedPrimitive& p, const View& a, const View& b, const View& c) {
+void execute(ThreadState& state, const CachedPrimitive& p, const View& a, const View& b, const View& c,
+             const Bias& bias) {
   memory a_mem(p.a, cpu_engine(), a.data), b_mem(p.b, cpu_engine(), b.data), c_mem(p.c, cpu_engine(), c.data);
-  p.primitive.execute(state.stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
+  if (bias.data) args.emplace(DNNL_ARG_BIAS, memory(p.bias, cpu_engine(), const_cast<float*>(bias.data)));
+  p.primitive.execute(state.stream, args);
   state.stream.wait();
 }
 
@@ -125,14 +139,14 @@ void unpack(const View& packed, const View& v) {
 // One oneDNN call on the calling thread. Layouts oneDNN only runs with its slow reference
 // kernel are repacked first: the operands into row-major copies, the result through a
 // row-major buffer copied out after.
-void run(ThreadState& state, const View& a, const View& b, const View& c) {
-  const CachedPrimitive& p = lookup(state, a, b, c);
-  if (!p.reference_impl) return execute(state, p, a, b, c);
+void run(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
+  const CachedPrimitive& p = lookup(state, a, b, c, bias);
+  if (!p.reference_impl) return execute(state, p, a, b, c, bias);
   std::vector<float> a_packed = pack(a), b_packed = pack(b), c_packed(numel(c.dims));
   const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};
   const View bp{b_packed.data(), b.dims, contiguous_strides(b.dims)};
   const View cp{c_packed.data(), c.dims, contiguous_strides(c.dims)};
-  execute(state, lookup(state, ap, bp, cp), ap, bp, cp);
+  execute(state, lookup(state, ap, bp, cp, bias), ap, bp, cp, bias);
   unpack(cp, c);
 }
 
@@ -177,7 +191,8 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
 }
 
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data,
-                   const std::vector<int64_t>& c_strides) {
+                   const std::vector<int64_t>& c_strides, const float* bias_data) {
+  const Bias bias{bias_data};
   const size_t rank = a.dims.size();
   MT_CHECK(rank >= 2 && b.dims.size() == rank, "matmul kernel: operands of rank ", a.dims.size(), " and ",
            b.dims.size());
@@ -196,14 +211,14 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   const int threads = num_threads();
   if (matmul_threading() == MatmulThreading::kOpenMP) {
     set_omp_threads(state, threads);
-    return run(state, av, bv, cv);
+    return run(state, av, bv, cv, bias);
   }
   set_omp_threads(state, 1);
   const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   // Split along the first batch dim if it has enough items, else along M.
   const size_t d = rank > 2 && c_dims[0] >= threads ? 0 : rank - 2;
   const int64_t parts = std::min<int64_t>(threads, c_dims[d]);
-  if (flops < kMinSplitFlops || parts < 2) return run(state, av, bv, cv);
+  if (flops < kMinSplitFlops || parts < 2) return run(state, av, bv, cv, bias);
   const int64_t chunk = (c_dims[d] + parts - 1) / parts;
   const int64_t a_d = d, b_d = d == rank - 2 ? -1 : static_cast<int64_t>(d);  // M is not a dim of b
   parallel_for(parts, 1, [&](int64_t first, int64_t last) {
@@ -212,7 +227,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
     for (int64_t p = first; p < last; ++p) {
       const int64_t begin = p * chunk, end = std::min(c_dims[d], begin + chunk);
       if (begin >= end) continue;
-      run(local, part(av, a_d, begin, end), b_d < 0 ? bv : part(bv, b_d, begin, end), part(cv, d, begin, end));
+      run(local, part(av, a_d, begin, end), b_d < 0 ? bv : part(bv, b_d, begin, end), part(cv, d, begin, end), bias);
     }
   });
 }

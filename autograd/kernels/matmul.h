@@ -24,8 +24,10 @@ MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose = fals
 /// c = a·b for a [..., M, K] and b [..., K, N] of equal rank; c is [..., M, N], contiguous,
 /// and its batch dims are the broadcast of a's and b's.
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c);
-/// The same, writing c with the given strides (e.g. attention heads straight into [B, T, H, Dh]).
-void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c, const std::vector<int64_t>& c_strides);
+/// The same, writing c with the given strides (e.g. attention heads straight into [B, T, H, Dh]),
+/// and adding `bias` [N] to every row when given (fused into the product).
+void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c, const std::vector<int64_t>& c_strides,
+                   const float* bias = nullptr);
 
 /// The number of cached primitives on this thread (for tests of the cache).
 int64_t matmul_cache_size();
