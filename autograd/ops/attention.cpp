@@ -52,7 +52,19 @@ void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const fl
       }
     return;
   }
-  for (int64_t i = 0; i < m; ++i) {  // c[i, :] = Σ_p a[i, p]·b[p, :]
+  if (b_n == 1 && c_n == 1) {  // rows of b and c are contiguous: unit-stride axpys
+    for (int64_t i = 0; i < m; ++i) {
+      float* __restrict row = c + i * c_m;
+      for (int64_t j = 0; j < n; ++j) row[j] = 0.0f;
+      for (int64_t p = 0; p < k; ++p) {
+        const float aip = a[i * a_m + p * a_k];
+        const float* __restrict brow = b + p * b_k;
+        for (int64_t j = 0; j < n; ++j) row[j] += aip * brow[j];
+      }
+    }
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i) {  // any strides: c[i, :] = Σ_p a[i, p]·b[p, :]
     float* row = c + i * c_m;
     for (int64_t j = 0; j < n; ++j) row[j * c_n] = 0.0f;
     for (int64_t p = 0; p < k; ++p) {
