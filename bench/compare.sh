@@ -29,3 +29,16 @@ print(f"{preset:<6} {ours['tgt_tokens_per_s']:>14.1f} {torch['tgt_tokens_per_s']
 PY
 done
 echo "oneDNN peak (512^3, its own OpenMP threads): $peak GFLOP/s; MFU = matmul FLOP/s over the whole step / peak"
+
+# Decoding: the 1000 toy test sentences, greedy, with our key/value cache vs PyTorch without one,
+# on the same weights (a toy run is trained first if runs/toy does not exist).
+[[ -f runs/toy/model.safetensors ]] || "$build/minitrans" train --config configs/toy.ini > /dev/null 2>&1
+ours=$("$build/minitrans" bench --decode runs/toy --src data/toy/test.src --out /tmp/minitrans_decode_ours.txt --threads 2)
+torch=$(/usr/bin/python3 "$(dirname "$0")/torch_decode.py" runs/toy data/toy/test.src --out /tmp/minitrans_decode_torch.txt --threads 2 2>/dev/null | tail -n 1)
+same=$(cmp -s /tmp/minitrans_decode_ours.txt /tmp/minitrans_decode_torch.txt && echo "identical" || echo "DIFFERENT")
+/usr/bin/python3 - "$ours" "$torch" "$same" <<'PY'
+import json, sys
+ours, torch, same = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+print(f"decode 1000 toy sentences: ours {ours['seconds']:.3f} s, torch (no cache) {torch['seconds']:.3f} s, "
+      f"{torch['seconds'] / ours['seconds']:.1f}x; translations {same}")
+PY

@@ -20,4 +20,9 @@ struct BenchOptions {
 /// Runs the benchmark and returns its JSON line.
 std::string run_benchmark(const BenchOptions& options);
 
+/// Times greedy (or beam) translation of a file with a trained run, the way `translate` does it
+/// (batched, incremental decoding); writes the translations to `out` if given; returns JSON.
+std::string run_decode_benchmark(const std::string& run_dir, const std::string& src, const std::string& out,
+                                 int64_t threads, int64_t beam);
+
 }  // namespace mt

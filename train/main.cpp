@@ -157,12 +157,23 @@ int run_bench(const std::vector<std::string>& args) {
       "threads", po::value<int64_t>(&o.threads)->default_value(2), "threads")(
       "steps", po::value<int64_t>(&o.steps)->default_value(0), "timed steps (0: 50, 10 or 4 by preset)")(
       "profile", po::bool_switch(&o.profile), "print time per op kind, forward and backward, on stderr")(
+      "decode", po::value<std::string>(), "instead: time translating --src with this run directory")(
+      "src", po::value<std::string>(), "with --decode: source sentences")(
+      "out", po::value<std::string>()->default_value(""), "with --decode: write the translations here")(
+      "beam", po::value<int64_t>()->default_value(1), "with --decode: beam size")(
       "help,h", "this help");
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     std::cout << desc;
     return 0;
   }
-  parse(args, desc);
+  const po::variables_map vm = parse(args, desc);
+  if (vm.count("decode")) {
+    MT_CHECK(vm.count("src"), "command line: --decode needs --src");
+    std::cout << run_decode_benchmark(vm["decode"].as<std::string>(), vm["src"].as<std::string>(),
+                                      vm["out"].as<std::string>(), o.threads, vm["beam"].as<int64_t>())
+              << std::endl;
+    return 0;
+  }
   std::cout << run_benchmark(o) << std::endl;
   return 0;
 }
