@@ -8,13 +8,6 @@
 
 namespace mt::nn {
 
-IntTensor causal_mask(int64_t t, int64_t s) {
-  IntTensor mask(std::vector<int32_t>(t * s, 0), {t, s});
-  for (int64_t i = 0; i < t; ++i)
-    for (int64_t j = i + 1; j < s; ++j) mask.values[i * s + j] = 1;
-  return mask;
-}
-
 MultiHeadAttention::MultiHeadAttention(int64_t d, int64_t h, float dropout)
     : dim(d), heads(h), head_dim(h > 0 ? d / h : 0) {
   MT_CHECK(d > 0 && h > 0 && d % h == 0, "MultiHeadAttention: d_model ", d, " is not divisible by heads ", h);

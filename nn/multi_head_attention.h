@@ -46,7 +46,4 @@ class MultiHeadAttention : public Module {
   std::string extra_repr() const override;
 };
 
-/// [T, S] mask with 1 where key s comes after query t (s > t).
-IntTensor causal_mask(int64_t t, int64_t s);
-
 }  // namespace mt::nn

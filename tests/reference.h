@@ -109,6 +109,21 @@ inline Tensor param(const Shape& shape, uint64_t seed, float scale = 1.0f) {
   return mul(randn(shape), scale).detach().requires_grad_();
 }
 
+/// Dotted parameter names of a module, in order.
+template <typename M>
+std::vector<std::string> names(const M& m) {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : m.named_parameters()) out.push_back(name);
+  return out;
+}
+
+/// `inputs` followed by every parameter of a module (for gradchecks of modules).
+template <typename M>
+std::vector<Tensor> with_params(const M& m, std::vector<Tensor> inputs) {
+  for (const Tensor& p : m.parameters()) inputs.push_back(p);
+  return inputs;
+}
+
 /// Checks that `fn` throws mt::Error whose message contains every part of `expected`.
 template <typename Fn>
 void check_error(const Fn& fn, const std::vector<std::string>& expected) {

@@ -9,17 +9,10 @@
 #include "autograd/ops.h"
 #include "autograd/random.h"
 #include "nn/transformer.h"
+#include "tests/parity_fixture.h"
 #include "train/safetensors.h"
 
 using namespace mt;
-
-namespace {
-IntTensor as_ids(const Tensor& t) {
-  std::vector<int32_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int32_t>(v));
-  return IntTensor(ids, t.shape());
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -30,18 +23,11 @@ int main(int argc, char** argv) {
     for (const std::string config : {"postln", "preln"}) {
       Metadata m;
       const auto fixture = load_safetensors(std::string(argv[1]) + "/parity_" + config + ".safetensors", &m);
-      const nn::TransformerOptions options{
-          .src_vocab = std::stoi(m.at("src_vocab")), .tgt_vocab = std::stoi(m.at("tgt_vocab")),
-          .d_model = std::stoi(m.at("d_model")), .heads = std::stoi(m.at("heads")),
-          .encoder_layers = std::stoi(m.at("layers")), .decoder_layers = std::stoi(m.at("layers")),
-          .ff_dim = std::stoi(m.at("ff_dim")), .dropout = 0.0f,
-          .activation = m.at("activation") == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
-          .norm_first = m.at("norm_first") == "True", .tie_output = m.at("tie_output") == "True",
-          .learned_positions = m.at("learned_positions") == "True", .max_len = 64};
+      const nn::TransformerOptions options = testing::parity_options(m);
       manual_seed(2024);
       nn::Transformer model(options);
-      const Tensor logits = model.forward(as_ids(fixture.at("src")), as_ids(fixture.at("tgt_in")));
-      const IntTensor gold = as_ids(fixture.at("tgt_out"));
+      const Tensor logits = model.forward(testing::as_ids(fixture.at("src")), testing::as_ids(fixture.at("tgt_in")));
+      const IntTensor gold = testing::as_ids(fixture.at("tgt_out"));
       const Tensor loss = cross_entropy(reshape(logits, {-1, logits.size(-1)}), IntTensor(gold.values, {gold.numel()}), 0);
       const std::string out = std::string(argv[2]) + "/roundtrip_" + config;
       save_weights(model, out + ".safetensors");

@@ -8,13 +8,6 @@
 using namespace mt;
 using namespace mt::testing;
 
-namespace {
-std::vector<Tensor> with_params(const nn::Module& m, std::vector<Tensor> inputs) {
-  for (const Tensor& p : m.parameters()) inputs.push_back(p);
-  return inputs;
-}
-}  // namespace
-
 TEST_CASE("attention: PyTorch's parameter names and shapes") {
   nn::MultiHeadAttention mha(8, 2);
   std::vector<std::string> names;

@@ -14,11 +14,6 @@ using namespace mt;
 using namespace mt::testing;
 
 namespace {
-std::vector<std::string> names(const nn::Module& m) {
-  std::vector<std::string> out;
-  for (const auto& [name, t] : m.named_parameters()) out.push_back(name);
-  return out;
-}
 // gradcheck of a module's output with respect to its input and all its parameters.
 template <typename Fn>
 void check_module_gradients(const nn::Module& m, Tensor input, const Fn& forward) {

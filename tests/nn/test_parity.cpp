@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "nn/transformer.h"
+#include "tests/parity_fixture.h"
 #include "tests/reference.h"
 #include "train/optimizer.h"
 #include "train/safetensors.h"
@@ -21,12 +22,6 @@ struct Parity {
   IntTensor src, tgt_in, tgt_out;
 };
 
-IntTensor as_ids(const Tensor& t) {
-  std::vector<int32_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int32_t>(v));
-  return IntTensor(ids, t.shape());
-}
-
 std::vector<std::string> split_names(const std::string& joined) {
   std::vector<std::string> names;
   std::stringstream in(joined);
@@ -37,14 +32,7 @@ std::vector<std::string> split_names(const std::string& joined) {
 Parity load_parity(const std::string& config) {
   Parity p;
   p.tensors = load_safetensors(std::string(MT_REFERENCE_DIR) + "/parity_" + config + ".safetensors", &p.meta);
-  auto& m = p.meta;
-  p.options = {.src_vocab = std::stoi(m.at("src_vocab")), .tgt_vocab = std::stoi(m.at("tgt_vocab")),
-               .d_model = std::stoi(m.at("d_model")), .heads = std::stoi(m.at("heads")),
-               .encoder_layers = std::stoi(m.at("layers")), .decoder_layers = std::stoi(m.at("layers")),
-               .ff_dim = std::stoi(m.at("ff_dim")), .dropout = 0.0f,
-               .activation = m.at("activation") == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
-               .norm_first = m.at("norm_first") == "True", .tie_output = m.at("tie_output") == "True",
-               .learned_positions = m.at("learned_positions") == "True", .max_len = 64};
+  p.options = parity_options(p.meta);
   p.src = as_ids(p.tensors.at("src"));
   p.tgt_in = as_ids(p.tensors.at("tgt_in"));
   p.tgt_out = as_ids(p.tensors.at("tgt_out"));

@@ -7,15 +7,6 @@ using namespace mt;
 using namespace mt::testing;
 
 namespace {
-std::vector<std::string> names(const nn::Module& m) {
-  std::vector<std::string> out;
-  for (const auto& [name, t] : m.named_parameters()) out.push_back(name);
-  return out;
-}
-std::vector<Tensor> with_params(const nn::Module& m, std::vector<Tensor> inputs) {
-  for (const Tensor& p : m.parameters()) inputs.push_back(p);
-  return inputs;
-}
 const nn::LayerOptions kTiny{.d_model = 8, .heads = 2, .ff_dim = 12, .dropout = 0.0f};
 }  // namespace
 
