@@ -141,7 +141,7 @@ void validate(const Config& c) {
   require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
   require(m.heads >= 1, "model.heads", ">= 1", m.heads);
   MT_CHECK(m.d_model % m.heads == 0, at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
-           m.heads);
+           m.heads, " (", at("model.heads").substr(0, at("model.heads").rfind(": ")), ")");
   require(m.layers >= 1, "model.layers", ">= 1", m.layers);
   require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
   require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
