@@ -38,6 +38,23 @@ Tensor packed_input(const Tensor& x) {
 // for 256 heads, 12 µs here; measured in bench-kernels).
 constexpr int64_t kSmallProduct = 16384;
 
+// The unit-stride case with a row width known at compile time: the row of c stays in
+// registers across the whole sum instead of going through memory on every step.
+template <int64_t N>
+void small_product_rows(const float* __restrict a, int64_t a_m, int64_t a_k, const float* __restrict b, int64_t b_k,
+                        float* __restrict c, int64_t c_m, int64_t m, int64_t k) {
+  for (int64_t i = 0; i < m; ++i) {
+    float acc[N] = {};
+    for (int64_t p = 0; p < k; ++p) {
+      const float aip = a[i * a_m + p * a_k];
+      const float* __restrict brow = b + p * b_k;
+      for (int64_t j = 0; j < N; ++j) acc[j] += aip * brow[j];
+    }
+    float* __restrict row = c + i * c_m;
+    for (int64_t j = 0; j < N; ++j) row[j] = acc[j];
+  }
+}
+
 // c = a·b for one head: a [M, K], b [K, N], c [M, N], each with its own strides. The loop order
 // keeps the innermost loop on unit-stride memory where the layout allows, so it vectorizes.
 void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const float* __restrict b, int64_t b_k,
@@ -53,6 +70,8 @@ void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const fl
     return;
   }
   if (b_n == 1 && c_n == 1) {  // rows of b and c are contiguous: unit-stride axpys
+    if (n == 16) return small_product_rows<16>(a, a_m, a_k, b, b_k, c, c_m, m, k);
+    if (n == 32) return small_product_rows<32>(a, a_m, a_k, b, b_k, c, c_m, m, k);
     for (int64_t i = 0; i < m; ++i) {
       float* __restrict row = c + i * c_m;
       for (int64_t j = 0; j < n; ++j) row[j] = 0.0f;
