@@ -21,6 +21,7 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
                          {"random_counter", std::to_string(s.random_counter)},
                          {"best_valid_loss", str(s.best_valid_loss)},
                          {"bad_validations", std::to_string(s.bad_validations)},
+                         {"skipped_steps", std::to_string(s.skipped_steps)},
                          {"optimizer_steps", std::to_string(optimizer.steps())}};
   save_safetensors(run_file(run_dir, "optimizer.safetensors"), optimizer.state(), meta);
   save_weights(model, run_file(run_dir, "model.safetensors"), {{"step", std::to_string(s.step)}});
@@ -46,6 +47,7 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
     s.random_counter = std::stoull(get("random_counter"));
     s.best_valid_loss = std::stod(get("best_valid_loss"));
     s.bad_validations = std::stoll(get("bad_validations"));
+    s.skipped_steps = std::stoll(get("skipped_steps"));
   } catch (const std::logic_error&) {
     throw Error(str(opt_path, ": unreadable training state in the metadata"));
   }

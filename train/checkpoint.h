@@ -28,6 +28,7 @@ struct TrainingState {
   uint64_t random_seed = 0, random_counter = 0;
   double best_valid_loss = std::numeric_limits<double>::infinity();
   int64_t bad_validations = 0;  // since the best
+  int64_t skipped_steps = 0;    // batches whose loss or gradient was not finite (train.nonfinite = skip)
 };
 
 std::string run_file(const std::string& run_dir, const std::string& name);

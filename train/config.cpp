@@ -64,6 +64,7 @@ void visit_options(C& c, const Visit& v) {
   v("train.valid_bleu_sentences", c.train.valid_bleu_sentences, "validation sentences decoded for BLEU (0: none)");
   v("train.patience", c.train.patience, "validations without improvement before stopping (0: never)");
   v("train.show_translations", c.train.show_translations, "test translations printed after training");
+  v("train.nonfinite", c.train.nonfinite, "on a NaN or Inf loss or gradient: stop (with a message) or skip the step");
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");
   v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
   v("decode.max_len", c.decode.max_len, "longest translation in tokens");
@@ -192,6 +193,7 @@ void validate(const Config& c) {
   require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
   require(t.patience >= 0, "train.patience", ">= 0", t.patience);
   require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
+  require(t.nonfinite == "stop" || t.nonfinite == "skip", "train.nonfinite", "stop or skip", t.nonfinite);
   MT_CHECK((o.schedule != "linear" && o.schedule != "cosine") || t.max_steps > o.warmup, at("optim.schedule"), " = ",
            o.schedule, " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
            t.max_steps);

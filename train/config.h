@@ -62,6 +62,7 @@ struct TrainConfig {
   int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
   int64_t show_translations = 5;  // test translations printed at the end
+  std::string nonfinite = "stop";  // a NaN/Inf loss or gradient: "stop" the run, or "skip" the step
 };
 
 struct DecodeConfig {

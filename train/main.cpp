@@ -4,6 +4,7 @@
 //   minitrans translate --checkpoint DIR [--beam N] [--max-len N] < src.txt > hyp.txt
 //   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -33,7 +34,15 @@ constexpr const char* kUsage =
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
 
+// SIGINT / SIGTERM: finish the step, save, exit 0 (a second signal stops at once).
+extern "C" void on_stop_signal(int signal) {
+  request_stop();
+  std::signal(signal, SIG_DFL);
+}
+
 int run_train(const std::vector<std::string>& args) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   // --resume DIR: the run's own config.ini, with any overrides given after it.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--resume" || args[i].rfind("--resume=", 0) == 0) {

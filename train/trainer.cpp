@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +28,19 @@ namespace mt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+// The 2-norm of every gradient together (what clipping would measure), for non-finite checks.
+double gradient_norm(const std::vector<Tensor>& params) {
+  double total = 0.0;
+  for (const Tensor& p : params) {
+    if (!p.grad().defined()) continue;
+    const float* g = p.grad().data();
+    for (int64_t i = 0; i < p.numel(); ++i) total += static_cast<double>(g[i]) * g[i];
+  }
+  return std::sqrt(total);
+}
 
 std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split) {
   const data::CorpusOptions options{.lowercase = d.lowercase};
@@ -69,6 +83,9 @@ class Metrics {
 };
 
 }  // namespace
+
+void request_stop() { g_stop_requested = 1; }
+void clear_stop_request() { g_stop_requested = 0; }
 
 TrainResult train(const Config& config, bool resume, std::ostream& log) {
   const DataConfig& d = config.data;
@@ -139,6 +156,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   DecodeOptions decode{.beam = 1, .max_len = config.decode.max_len, .max_tokens = 4 * d.max_tokens};
 
   TrainResult result;
+  const int64_t first_step = state.step;
   const auto start = Clock::now();
   double window_loss = 0.0;
   int64_t window_steps = 0, window_tokens = 0;
@@ -184,7 +202,22 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
                                         config.optim.label_smoothing);
       optimizer->zero_grad();
       loss.backward();
-      if (config.optim.clip_norm > 0.0f) clip_grad_norm(model.parameters(), config.optim.clip_norm);
+      const double norm = config.optim.clip_norm > 0.0f ? clip_grad_norm(model.parameters(), config.optim.clip_norm)
+                                                        : gradient_norm(model.parameters());
+      if (!std::isfinite(loss.item()) || !std::isfinite(norm)) {
+        // Never let a NaN or Inf reach the weights: stop, or drop this batch's update.
+        const std::string what = str(std::isfinite(loss.item()) ? "gradient norm" : "loss", " is ",
+                                     std::isfinite(loss.item()) ? norm : loss.item());
+        MT_CHECK(t.nonfinite == "skip", "step ", state.step + 1, ": the ", what,
+                 " (train.nonfinite = stop); the last checkpoint in ", dir, " is untouched");
+        ++state.skipped_steps;
+        optimizer->zero_grad();
+        log << (terminal ? "\r\033[K" : "") << "step " << state.step + 1 << ": the " << what << ", skipped ("
+            << state.skipped_steps << " so far)\n";
+        metrics.write(str("{\"step\": ", state.step + 1, ", \"skipped\": \"", what, "\", \"skipped_steps\": ",
+                          state.skipped_steps, "}"));
+        continue;
+      }
       const float lr = schedule.at(state.step + 1);
       optimizer->set_lr(lr);
       optimizer->step();
@@ -224,9 +257,16 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
           window_start = Clock::now();
         }
       }
-      if (state.step % t.valid_every == 0) {
+      if (state.step % t.valid_every == 0 || g_stop_requested) {
         ++state.batch_in_epoch;  // the checkpoint resumes after this batch
-        validate_and_save();
+        if (state.step % t.valid_every == 0) validate_and_save();
+        if (g_stop_requested) {
+          if (state.step % t.valid_every != 0) {
+            state.random_counter = random_counter();
+            save_checkpoint(dir, model, *optimizer, state);
+          }
+          stop = result.interrupted = true;
+        }
         --state.batch_in_epoch;
       }
     }
@@ -236,12 +276,22 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.skipped_steps = state.skipped_steps;
   if (terminal) log << "\n";
+  if (result.interrupted) {
+    log << "stopped at step " << state.step << " on request; checkpoint saved in " << dir << " (continue with: minitrans train --resume "
+        << dir << ")\n";
+    result.steps = state.step;
+    result.best_valid_loss = state.best_valid_loss;
+    return result;
+  }
   if (state.step % t.valid_every != 0) validate_and_save();  // the final state, validated once
   result.steps = state.step;
   result.best_valid_loss = state.best_valid_loss;
-  log << "trained " << state.step << " steps in " << clock_text(result.seconds) << " ("
-      << (state.step > 0 ? result.seconds * 1000.0 / state.step : 0.0) << " ms/step); run directory " << dir << "\n";
+  const int64_t done = state.step - first_step;
+  log << "trained " << done << " steps" << (first_step > 0 ? str(" (to step ", state.step, ")") : "") << " in "
+      << clock_text(result.seconds) << " (" << (done > 0 ? result.seconds * 1000.0 / done : 0.0)
+      << " ms/step); run directory " << dir << "\n";
 
   if (!test_pairs.empty()) {
     LoadedModel best = load_for_inference(dir);

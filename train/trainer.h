@@ -17,7 +17,15 @@ struct TrainResult {
   double best_valid_loss = 0.0;
   double test_bleu = -1.0, test_exact_match = -1.0;  // -1 without a test split
   double seconds = 0.0;        // training time (without data loading and the final test)
+  bool interrupted = false;    // stopped early by request_stop(); the checkpoint is saved
+  int64_t skipped_steps = 0;   // non-finite steps skipped (train.nonfinite = skip)
 };
+
+/// Asks a running train() to finish its step, save a checkpoint and return (signal-safe: the
+/// command calls it from its SIGINT and SIGTERM handlers).
+void request_stop();
+/// Withdraws a stop request (for the next run in the same process).
+void clear_stop_request();
 
 /// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
 /// checkpoint (its vocabularies, weights, optimizer state, data position and random state).

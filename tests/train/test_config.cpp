@@ -71,6 +71,7 @@ TEST_CASE("config: unknown keys, wrong types and bad ranges name the file, line 
   check_error([&] { parse_train_config({"--config", twice}); }, {twice + ":3", "model.heads", "twice"});
   const std::string names = write_config("names.ini", "[optim]\noptimizer = adagrad\nschedule = step\n");
   check_error([&] { parse_train_config({"--config", names}); }, {names + ":2", "optim.optimizer", "adagrad"});
+  check_error([&] { parse_train_config({"--train.nonfinite=ignore"}); }, {"command line", "train.nonfinite", "stop or skip"});
   check_error([&] { parse_train_config({"--model.heads=x"}); }, {"command line", "model.heads"});
   check_error([&] { parse_train_config({"--model.heads=0"}); }, {"command line", "model.heads", ">= 1"});
   check_error([&] { parse_train_config({"--nope=1"}); }, {"command line", "nope"});

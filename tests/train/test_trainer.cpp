@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -104,4 +105,38 @@ TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for
     CHECK(t.to_vector() == b.at(name).to_vector());
   }
   CHECK(logged_losses(straight.path).back() == logged_losses(resumed.path).back());
+}
+
+TEST_CASE("trainer: a stop request finishes the step, saves, and the run resumes from there") {
+  RunDir run;
+  std::ostringstream log;
+  request_stop();
+  const TrainResult stopped = train(tiny_config(run.path, "valid", 30), false, log);
+  clear_stop_request();
+  CHECK(stopped.interrupted);
+  CHECK(stopped.steps == 1);
+  CHECK(log.str().find("stopped at step 1") != std::string::npos);
+  const TrainResult resumed = train(load_config(run_file(run.path, "config.ini")), true, log);
+  CHECK_FALSE(resumed.interrupted);
+  CHECK(resumed.steps == 30);
+}
+
+TEST_CASE("trainer: a NaN loss stops the run with the step named, or is skipped, and never reaches the weights") {
+  RunDir run;
+  std::ostringstream log;
+  train(tiny_config(run.path, "valid", 10), false, log);
+  // Poison one weight, keeping the checkpoint consistent (same step in both files).
+  Metadata meta;
+  auto weights = load_safetensors(run_file(run.path, "model.safetensors"), &meta);
+  weights.at("generator.bias").data()[0] = std::numeric_limits<float>::quiet_NaN();
+  save_safetensors(run_file(run.path, "model.safetensors"), nn::NamedTensors(weights.begin(), weights.end()), meta);
+  const std::vector<float> before = weights.at("src_embed.weight").to_vector();
+
+  const Config more = load_config(run_file(run.path, "config.ini"), {"--train.max_steps=20"});
+  check_error([&] { train(more, true, log); }, {"step 11", "loss", "train.nonfinite = stop", run.path});
+  const Config skipping = load_config(run_file(run.path, "config.ini"), {"--train.max_steps=20", "--train.nonfinite=skip"});
+  const TrainResult r = train(skipping, true, log);
+  CHECK(r.steps == 10);  // no update ever applied
+  CHECK(r.skipped_steps > 0);
+  CHECK(load_safetensors(run_file(run.path, "model.safetensors")).at("src_embed.weight").to_vector() == before);
 }
