@@ -12,6 +12,15 @@ std::string run_file(const std::string& run_dir, const std::string& name) {
   return (std::filesystem::path(run_dir) / name).string();
 }
 
+namespace {
+std::string optimizer_file(const std::string& run_dir, int64_t step) {
+  return run_file(run_dir, "optimizer-" + std::to_string(step) + ".safetensors");
+}
+}  // namespace
+
+// The optimizer state goes to a file named by its step, then model.safetensors is replaced: that
+// rename is the commit. A crash before it leaves the previous pair intact (its optimizer file is
+// only deleted after the commit), so the last good checkpoint always loads.
 void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,
                      const TrainingState& s) {
   const Metadata meta = {{"step", std::to_string(s.step)},
@@ -23,16 +32,30 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
                          {"bad_validations", std::to_string(s.bad_validations)},
                          {"skipped_steps", std::to_string(s.skipped_steps)},
                          {"optimizer_steps", std::to_string(optimizer.steps())}};
-  save_safetensors(run_file(run_dir, "optimizer.safetensors"), optimizer.state(), meta);
+  const std::string current = optimizer_file(run_dir, s.step);
+  save_safetensors(current, optimizer.state(), meta);
   save_weights(model, run_file(run_dir, "model.safetensors"), {{"step", std::to_string(s.step)}});
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir)) {  // superseded states
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("optimizer-", 0) == 0 && entry.path().string() != current) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  }
 }
 
 TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer) {
-  const std::string opt_path = run_file(run_dir, "optimizer.safetensors");
   const std::string model_path = run_file(run_dir, "model.safetensors");
   Metadata meta, model_meta;
-  const auto opt_state = load_safetensors(opt_path, &meta);
   const auto weights = load_safetensors(model_path, &model_meta);
+  int64_t committed = -1;
+  try {
+    committed = std::stoll(model_meta.at("step"));
+  } catch (const std::exception&) {
+    throw Error(str(model_path, ": no step in the metadata; not a checkpoint written by minitrans train"));
+  }
+  const std::string opt_path = optimizer_file(run_dir, committed);
+  const auto opt_state = load_safetensors(opt_path, &meta);
   auto get = [&](const char* key) {
     auto it = meta.find(key);
     MT_CHECK(it != meta.end(), opt_path, ": metadata '", key, "' is missing");

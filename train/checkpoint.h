@@ -2,8 +2,9 @@
 //   config.ini          the resolved configuration (every option)
 //   src_vocab.txt, tgt_vocab.txt
 //   model.safetensors   the latest weights        best_model.safetensors  the best on validation
-//   optimizer.safetensors  optimizer state, with the step, data position, random state and
-//                       early-stopping figures in its metadata
+//   optimizer-STEP.safetensors  optimizer state of that step, with the data position, random
+//                       state and early-stopping figures in its metadata; model.safetensors
+//                       names the step it belongs to, and replacing it commits a checkpoint
 //   metrics.jsonl       every logged figure, one JSON object per line
 // Every file is written atomically (data/atomic_file.h). Read next: trainer.h.
 #pragma once

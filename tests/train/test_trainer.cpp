@@ -68,7 +68,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   REQUIRE(losses.size() >= 4);
   CHECK(losses.back() < 0.8 * losses.front());
   for (const char* file : {"config.ini", "src_vocab.txt", "tgt_vocab.txt", "model.safetensors",
-                           "best_model.safetensors", "optimizer.safetensors", "metrics.jsonl"}) {
+                           "best_model.safetensors", "optimizer-100.safetensors", "metrics.jsonl"}) {
     CHECK_MESSAGE(fs::exists(run_file(run.path, file)), file);
   }
   CHECK(log.str().find("test: 1000 sentences") != std::string::npos);
@@ -139,4 +139,18 @@ TEST_CASE("trainer: a NaN loss stops the run with the step named, or is skipped,
   CHECK(r.steps == 10);  // no update ever applied
   CHECK(r.skipped_steps > 0);
   CHECK(load_safetensors(run_file(run.path, "model.safetensors")).at("src_embed.weight").to_vector() == before);
+}
+
+TEST_CASE("trainer: a crash while saving leaves the last checkpoint loadable") {
+  RunDir run;
+  std::ostringstream log;
+  train(tiny_config(run.path, "valid", 10), false, log);
+  // A later save that died after writing its optimizer state, before committing the weights.
+  std::ofstream(run_file(run.path, "optimizer-20.safetensors")) << "half a file";
+  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=15"}), true, log);
+  CHECK(r.steps == 15);
+  CHECK(log.str().find("resumed " + run.path + " at step 10") != std::string::npos);
+  CHECK_FALSE(fs::exists(run_file(run.path, "optimizer-20.safetensors")));  // cleaned at the next save
+  CHECK(fs::exists(run_file(run.path, "optimizer-15.safetensors")));
+  CHECK_FALSE(fs::exists(run_file(run.path, "optimizer-10.safetensors")));
 }
