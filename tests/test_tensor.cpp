@@ -2,6 +2,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "autograd/kernels/allocator.h"
 #include "tests/reference.h"
 
 using namespace mt;
@@ -61,4 +62,20 @@ TEST_CASE("tensor misuse raises mt::Error with the shapes") {
   check_error([] { IntTensor({1, 2}, {3}); }, {"IntTensor", "[3]"});
   check_error([] { Tensor().shape(); }, {"undefined"});
   check_error([] { Tensor x = add(ones({1}, true), ones({1})); x.requires_grad_(); }, {"requires_grad_", "add"});
+}
+
+TEST_CASE("tensor memory is reused from the cache, by size class, within its limit") {
+  const CacheStats start = cache_stats();
+  { Tensor a({1000, 37}); }            // freed: its block goes to the cache
+  { Tensor b({1000, 37}); }            // the same size class: served from the cache
+  const CacheStats after = cache_stats();
+  CHECK(after.hits >= start.hits + 1);
+  set_cache_limit(0);                  // nothing is kept any more
+  { Tensor c({3000, 41}); }
+  CHECK(cache_stats().cached_bytes <= after.cached_bytes);
+  set_cache_limit(int64_t{4} << 30);
+  cache_clear();
+  CHECK(cache_stats().cached_bytes == 0);
+  const Tensor d = full({5000}, 2.0f);  // blocks from a cleared cache are fresh but work the same
+  CHECK(d.to_vector()[4999] == 2.0f);
 }
