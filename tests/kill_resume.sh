@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Crash safety: train, kill -9 at a random moment, resume, many times over. Every run must end
+# by the kill (exit 137) or finish (exit 0), never by an error loading what the last one left;
+# at the end the run directory must still translate.
+#   kill_resume.sh MINITRANS_BINARY SOURCE_DIR [ROUNDS]
+set -uo pipefail
+bin=$1 root=$2 rounds=${3:-20}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+run=$dir/run
+config=(--model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64 --model.max_positions=40
+        --data.train_src="$root/data/toy/valid.src" --data.train_tgt="$root/data/toy/valid.tgt"
+        --data.max_len=32 --data.max_tokens=256 --optim.warmup=10 --train.valid_every=3
+        --train.log_every=1000 --train.max_steps=100000 --train.epochs=100000)
+RANDOM=7  # the same kill moments on every run of the test
+kills=0 resumes=0
+for ((i = 1; i <= rounds; i++)); do
+  if [[ -f $run/model.safetensors ]]; then
+    "$bin" train --resume "$run" --train.max_steps=100000 > "$dir/log" 2>&1 &
+    resumes=$((resumes + 1))
+  else
+    "$bin" train "${config[@]}" --train.run_dir="$run" > "$dir/log" 2>&1 &
+  fi
+  pid=$!
+  sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+  kill -9 "$pid" 2> /dev/null
+  wait "$pid" 2> /dev/null
+  status=$?
+  if [[ $status -ne 137 && $status -ne 0 ]]; then
+    echo "round $i: training failed with exit $status:"
+    cat "$dir/log"
+    exit 1
+  fi
+  [[ $status -eq 137 ]] && kills=$((kills + 1))
+done
+echo "the first" | "$bin" translate --checkpoint "$run" > /dev/null || { echo "the run no longer loads"; exit 1; }
+step=$(grep -ao '"step":"[0-9]*"' "$run/model.safetensors" | head -n 1 | tr -dc 0-9)
+echo "$rounds rounds: $kills killed with SIGKILL, $resumes resumed from the checkpoint; last checkpoint at step $step"
