@@ -3,12 +3,16 @@
 # Idempotent: when every package is present it only checks and exits.
 #   tools/setup.sh          build and test dependencies
 #   tools/setup.sh --bench  also PyTorch and OpenBLAS, for bench/ and tools/gen_reference.py
+#   tools/setup.sh --fuzz   also clang and its libFuzzer runtime, for tools/fuzz.sh
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev
           nlohmann-json3-dev)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch libopenblas0-openmp)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -86,7 +86,8 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata
     Entry e{name, {}, 0, 0};
     MT_CHECK(info["shape"].is_array(), path, ": tensor '", name, "': shape is not a list");
     for (const auto& d : info["shape"]) {
-      MT_CHECK(d.is_number_unsigned(), path, ": tensor '", name, "': shape holds ", d.dump());
+      MT_CHECK(d.is_number_unsigned() && d.get<uint64_t>() <= (uint64_t{1} << 40), path, ": tensor '", name,
+               "': shape holds ", d.dump());
       e.shape.push_back(d.get<int64_t>());
     }
     const auto& offsets = info["data_offsets"];
@@ -97,8 +98,14 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata
     e.end = offsets[1].get<uint64_t>();
     MT_CHECK(e.begin <= e.end && e.end <= data_size, path, ": tensor '", name, "': data_offsets [", e.begin, ", ",
              e.end, "] fall outside the ", data_size, " data bytes");
-    MT_CHECK(e.end - e.begin == static_cast<uint64_t>(numel(e.shape)) * sizeof(float), path, ": tensor '", name,
-             "': ", e.end - e.begin, " bytes do not hold shape ", e.shape, " of F32");
+    uint64_t elements = 1;  // counted without overflow: a hostile shape must not wrap around
+    for (int64_t d : e.shape) {
+      MT_CHECK(d == 0 || elements <= (uint64_t{1} << 40) / static_cast<uint64_t>(d), path, ": tensor '", name,
+               "': shape ", e.shape, " is too large");
+      elements *= static_cast<uint64_t>(d);
+    }
+    MT_CHECK(e.end - e.begin == elements * sizeof(float), path, ": tensor '", name, "': ", e.end - e.begin,
+             " bytes do not hold shape ", e.shape, " of F32");
     entries.push_back(std::move(e));
   }
   // The specification requires the tensors to tile the data buffer: no gaps, no overlaps.
