@@ -94,9 +94,9 @@ po::options_description config_options(Config& c) {
   return desc;
 }
 
-// Where each key sits in an INI file, checking the syntax that Program_options would reject
-// without a line number.
-std::map<std::string, int> scan_lines(const std::string& path) {
+// Where each key sits in an INI file (and its value text), checking the syntax that
+// Program_options would reject without a line number.
+std::map<std::string, int> scan_lines(const std::string& path, std::map<std::string, std::string>* values) {
   std::ifstream in(path);
   MT_CHECK(in.good(), path, ": cannot open config file");
   std::map<std::string, int> lines;
@@ -119,6 +119,9 @@ std::map<std::string, int> scan_lines(const std::string& path) {
     key = section + key;
     MT_CHECK(!lines.count(key), path, ":", n, ": '", key, "' is set twice (first at line ", lines[key], ")");
     lines[key] = n;
+    std::string value = line.substr(eq + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    (*values)[key] = value;
   }
   return lines;
 }
@@ -204,6 +207,20 @@ void validate(const Config& c) {
 
 }  // namespace
 
+std::string option_error_message(const std::exception& e) {
+  auto name = [](const po::error_with_option_name& x) {
+    std::string n = strip_dashes(x.get_option_name());
+    return n.substr(0, n.find('='));
+  };
+  if (auto* x = dynamic_cast<const po::unknown_option*>(&e)) return str("unknown option '", name(*x), "'");
+  if (auto* x = dynamic_cast<const po::multiple_occurrences*>(&e)) return str("'", name(*x), "' is given more than once");
+  if (auto* x = dynamic_cast<const po::required_option*>(&e)) return str("the option '--", name(*x), "' is required");
+  if (auto* x = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) return str("malformed option '", name(*x), "'");
+  if (auto* x = dynamic_cast<const po::validation_error*>(&e)) return str("invalid value for '", name(*x), "'");
+  if (auto* x = dynamic_cast<const po::error_with_option_name*>(&e)) return str("cannot use option '", name(*x), "'");
+  return e.what();
+}
+
 Config parse_train_config(const std::vector<std::string>& args, std::string* help) {
   Config c;
   po::options_description desc = config_options(c);
@@ -220,31 +237,33 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
     cli = po::command_line_parser(args).options(all).run();
     po::store(cli, vm);  // stored first: command-line values win over the file's
   } catch (const po::error& e) {
-    throw Error(str("command line: ", e.what()));
+    throw Error(str("command line: ", option_error_message(e)));
   }
   if (vm.count("help")) {
     if (help) *help = str(general, desc);
     return c;
   }
   std::map<std::string, int> lines;
+  std::map<std::string, std::string> values;
   if (vm.count("config")) {
     config_path = vm["config"].as<std::string>();
-    lines = scan_lines(config_path);
+    lines = scan_lines(config_path, &values);
     try {
       po::store(po::parse_config_file<char>(config_path.c_str(), desc, false), vm);
     } catch (const po::error_with_option_name& e) {
       const std::string key = strip_dashes(e.get_option_name());
       const auto line = lines.find(key);
+      const bool bad_value = dynamic_cast<const po::validation_error*>(&e) != nullptr && values.count(key);
       throw Error(str(config_path, line == lines.end() ? "" : ":" + std::to_string(line->second), ": ", key, ": ",
-                      e.what()));
+                      option_error_message(e), bad_value ? str(", got '", values[key], "'") : std::string()));
     } catch (const po::error& e) {
-      throw Error(str(config_path, ": ", e.what()));
+      throw Error(str(config_path, ": ", option_error_message(e)));
     }
   }
   try {
     po::notify(vm);
   } catch (const po::error& e) {
-    throw Error(str("config: ", e.what()));
+    throw Error(str("config: ", option_error_message(e)));
   }
   std::set<std::string> from_cli;
   for (const auto& option : cli.options) from_cli.insert(option.string_key);

@@ -94,4 +94,9 @@ std::string to_ini(const Config& config);
 /// The help text listing every option with its default.
 std::string config_help();
 
+/// The message for a Boost.Program_options error, built without calling its what(): Boost's
+/// placeholder substitution there never ends when a value contains a placeholder (found by
+/// fuzz/fuzz_config.cpp). Other exceptions give their what().
+std::string option_error_message(const std::exception& e);
+
 }  // namespace mt

@@ -75,7 +75,7 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    throw Error(str("command line: ", e.what()));
+    throw Error(str("command line: ", option_error_message(e)));
   }
   return vm;
 }
@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "minitrans: error: " << e.what() << "\n";
   } catch (const std::exception& e) {
-    std::cerr << "minitrans: error: " << e.what() << "\n";
+    std::cerr << "minitrans: error: " << option_error_message(e) << "\n";
   }
   return 1;
 }

@@ -79,6 +79,18 @@ TEST_CASE("config: unknown keys, wrong types and bad ranges name the file, line 
   for (const auto& p : {unknown, type, range, divisible, negative, syntax, twice, names}) fs::remove(p);
 }
 
+TEST_CASE("config: keys and values holding Boost's message placeholders give errors, not a hang") {
+  // Boost.Program_options' what() substitutes %canonical_option% and friends into its message
+  // and never ends when the substituted text contains one again (found by fuzz/fuzz_config.cpp).
+  const std::string key = write_config("placeholder_key.ini", "[model]\n%canonical_option%x = 1\n");
+  check_error([&] { parse_train_config({"--config", key}); }, {key + ":2", "unknown option"});
+  const std::string value = write_config("placeholder_value.ini", "[model]\nheads = %value%%canonical_option%\n");
+  check_error([&] { parse_train_config({"--config", value}); }, {value + ":2", "invalid value", "%value%"});
+  check_error([&] { parse_train_config({"--%canonical_option%=1"}); }, {"command line", "unknown option"});
+  fs::remove(key);
+  fs::remove(value);
+}
+
 TEST_CASE("config: --help lists every option with its default and help line") {
   std::string help;
   parse_train_config({"--help"}, &help);
