@@ -10,12 +10,10 @@
 namespace mt::nn {
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
-  // PyTorch keeps linear1, dropout and linear2 directly on the layer: register the
-  // feed-forward's children under those names so checkpoints match.
+  // PyTorch keeps linear1, dropout and linear2 directly on the layer: the feed-forward's
+  // children are registered here under those names, so checkpoints match.
   ff = std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
-  register_module("linear1", ff->linear1);
-  register_module("dropout", ff->dropout);
-  register_module("linear2", ff->linear2);
+  register_children_of(*ff);
   norm1 = register_module("norm1", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm2 = register_module("norm2", std::make_shared<LayerNorm>(o.d_model, o.eps));
   dropout1 = register_module("dropout1", std::make_shared<Dropout>(o.dropout));
@@ -37,9 +35,7 @@ DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
   cross_attn = register_module("multihead_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
   ff = std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
-  register_module("linear1", ff->linear1);
-  register_module("dropout", ff->dropout);
-  register_module("linear2", ff->linear2);
+  register_children_of(*ff);
   norm1 = register_module("norm1", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm2 = register_module("norm2", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm3 = register_module("norm3", std::make_shared<LayerNorm>(o.d_model, o.eps));

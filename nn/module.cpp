@@ -40,6 +40,10 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
   children_.emplace_back(name, std::move(child));
 }
 
+void Module::register_children_of(const Module& other) {
+  for (const auto& [name, child] : other.children_) add_child(name, child);
+}
+
 void Module::collect(const std::string& prefix, bool buffers, NamedTensors& out) const {
   for (const auto& [name, t] : parameters_) out.emplace_back(prefix + name, t);
   if (buffers) {

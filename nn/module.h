@@ -59,6 +59,9 @@ class Module {
     add_child(name, module);
     return module;
   }
+  /// Registers each child of `other` under its own name here, flattening one level: how the
+  /// Transformer layers keep PyTorch's names (linear1, dropout, linear2) for their FeedForward.
+  void register_children_of(const Module& other);
   /// Settings shown next to the module's name when printing, e.g. "in=64, out=256".
   virtual std::string extra_repr() const { return ""; }
   /// The class name used when printing.
