@@ -1,14 +1,17 @@
 // The training loop; see trainer.h.
 #include "train/trainer.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "autograd/check.h"
@@ -67,19 +70,25 @@ std::string clock_text(double seconds) {
   return buffer;
 }
 
-// Appends one JSON object per call to metrics.jsonl.
+// Appends one JSON object per call to metrics.jsonl; a failed write (disk full) throws, naming
+// the file, rather than leaving a silent gap in the record.
 class Metrics {
  public:
-  explicit Metrics(const std::string& path) : out_(path, std::ios::app) {
-    MT_CHECK(out_.good(), path, ": cannot open for writing");
+  explicit Metrics(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)) {
+    MT_CHECK(fd_ >= 0, path, ": cannot open for writing: ", std::strerror(errno));
   }
+  ~Metrics() { ::close(fd_); }
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
   void write(const std::string& json) {
-    out_ << json << "\n";
-    out_.flush();
+    const std::string line = json + "\n";
+    write_all(fd_, line.data(), line.size(), path_);
   }
 
  private:
-  std::ofstream out_;
+  std::string path_;
+  int fd_;
 };
 
 }  // namespace
@@ -155,6 +164,24 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       valid_pairs.begin(), valid_pairs.begin() + std::min<int64_t>(t.valid_bleu_sentences, valid_pairs.size()));
   DecodeOptions decode{.beam = 1, .max_len = config.decode.max_len, .max_tokens = 4 * d.max_tokens};
 
+  // Every write during training goes through `write_or_stop`: on a full disk or an
+  // unwritable directory the run stops with the step, the file and the checkpoint that is kept.
+  int64_t saved_step = resume ? state.step : -1;
+  auto write_or_stop = [&](const std::function<void()>& write) {
+    try {
+      write();
+    } catch (const Error& e) {
+      throw Error(str("step ", state.step, ": ", e.what(), "; ",
+                      saved_step >= 0 ? str("the checkpoint of step ", saved_step, " in ", dir, " is kept")
+                                      : std::string("no checkpoint was saved yet")));
+    }
+  };
+  auto checkpoint = [&] {
+    write_or_stop([&] { save_checkpoint(dir, model, *optimizer, state); });
+    saved_step = state.step;
+  };
+  auto record = [&](const std::string& json) { write_or_stop([&] { metrics.write(json); }); };
+
   TrainResult result;
   const int64_t first_step = state.step;
   const auto start = Clock::now();
@@ -173,7 +200,9 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       if (best) {
         state.best_valid_loss = valid_loss;
         state.bad_validations = 0;
-        save_weights(model, run_file(dir, "best_model.safetensors"), {{"step", std::to_string(state.step)}});
+        write_or_stop([&] {
+          save_weights(model, run_file(dir, "best_model.safetensors"), {{"step", std::to_string(state.step)}});
+        });
       } else {
         ++state.bad_validations;
       }
@@ -181,14 +210,14 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       std::snprintf(line, sizeof(line), "valid  step %lld  loss %.4f  ppl %.2f  BLEU %.2f%s", (long long)state.step,
                     valid_loss, std::exp(valid_loss), bleu, best ? "  (best, saved)" : "");
       log << (terminal ? "\r\033[K" : "") << line << "\n";
-      metrics.write(str("{\"step\": ", state.step, ", \"valid_loss\": ", valid_loss, ", \"valid_ppl\": ",
+      record(str("{\"step\": ", state.step, ", \"valid_loss\": ", valid_loss, ", \"valid_ppl\": ",
                         std::exp(valid_loss), ", \"valid_bleu\": ", bleu, "}"));
       if (t.patience > 0 && state.bad_validations >= t.patience) {
         log << "early stop: no better validation loss in " << t.patience << " validations\n";
         stop = true;
       }
     }
-    save_checkpoint(dir, model, *optimizer, state);
+    checkpoint();
   };
 
   model.train();
@@ -214,7 +243,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
         optimizer->zero_grad();
         log << (terminal ? "\r\033[K" : "") << "step " << state.step + 1 << ": the " << what << ", skipped ("
             << state.skipped_steps << " so far)\n";
-        metrics.write(str("{\"step\": ", state.step + 1, ", \"skipped\": \"", what, "\", \"skipped_steps\": ",
+        record(str("{\"step\": ", state.step + 1, ", \"skipped\": \"", what, "\", \"skipped_steps\": ",
                           state.skipped_steps, "}"));
         continue;
       }
@@ -249,7 +278,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
                           window_loss / window_steps, lr, tokens_per_s, clock_text(elapsed).c_str());
             log << line << "\n";
           }
-          metrics.write(str("{\"step\": ", state.step, ", \"epoch\": ", state.epoch + 1, ", \"loss\": ",
+          record(str("{\"step\": ", state.step, ", \"epoch\": ", state.epoch + 1, ", \"loss\": ",
                             window_loss / window_steps, ", \"lr\": ", lr, ", \"tokens_per_s\": ", tokens_per_s,
                             ", \"elapsed_s\": ", elapsed, "}"));
           window_loss = 0.0;
@@ -263,7 +292,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
         if (g_stop_requested) {
           if (state.step % t.valid_every != 0) {
             state.random_counter = random_counter();
-            save_checkpoint(dir, model, *optimizer, state);
+            checkpoint();
           }
           stop = result.interrupted = true;
         }
