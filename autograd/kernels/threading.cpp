@@ -42,7 +42,9 @@ const bool g_started = [] {
 #if defined(__SANITIZE_ADDRESS__)
 // TBB allocates a proxy when an observer registers before any arena exists, and keeps it to the
 // end: one 40-byte block that LeakSanitizer would report at every exit.
+// Used suppressions are not listed at exit, so that stderr carries only the program's own lines.
 extern "C" const char* __lsan_default_suppressions() { return "leak:tbb::detail::r1::observe\n"; }
+extern "C" const char* __lsan_default_options() { return "print_suppressions=0"; }
 #endif
 
 void set_flush_denormals(bool on) {
