@@ -8,6 +8,7 @@
 #include "nn/decoding.h"
 
 namespace mt::nn {
+
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
   // PyTorch keeps linear1, dropout and linear2 directly on the layer: the feed-forward's
@@ -22,13 +23,13 @@ EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
 
 Tensor EncoderLayer::forward(const Tensor& x, const IntTensor* src_padding) const {
   auto attend = [&](const Tensor& h) { return dropout1->forward(self_attn->forward(h, h, src_padding, false)); };
-  auto feed = [&](const Tensor& h) { return dropout2->forward(ff->forward(h)); };
+  auto feed = [&](const Tensor& h) { return dropout2->forward(observed(ff->forward(h), "feed_forward")); };
   if (options.norm_first) {
     const Tensor h = x + attend(norm1->forward(x));
-    return h + feed(norm2->forward(h));
+    return observed(h + feed(norm2->forward(h)));
   }
   const Tensor h = norm1->forward(x + attend(x));
-  return norm2->forward(h + feed(h));
+  return observed(norm2->forward(h + feed(h)));
 }
 
 DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
@@ -48,15 +49,15 @@ template <typename SelfAttend, typename CrossAttend>
 Tensor DecoderLayer::combine(const Tensor& y, const SelfAttend& self_attend, const CrossAttend& cross_attend) const {
   auto self_block = [&](const Tensor& h) { return dropout1->forward(self_attend(h)); };
   auto cross_block = [&](const Tensor& h) { return dropout2->forward(cross_attend(h)); };
-  auto feed = [&](const Tensor& h) { return dropout3->forward(ff->forward(h)); };
+  auto feed = [&](const Tensor& h) { return dropout3->forward(observed(ff->forward(h), "feed_forward")); };
   if (options.norm_first) {
     Tensor h = y + self_block(norm1->forward(y));
     h = h + cross_block(norm2->forward(h));
-    return h + feed(norm3->forward(h));
+    return observed(h + feed(norm3->forward(h)));
   }
   Tensor h = norm1->forward(y + self_block(y));
   h = norm2->forward(h + cross_block(h));
-  return norm3->forward(h + feed(h));
+  return observed(norm3->forward(h + feed(h)));
 }
 
 Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,

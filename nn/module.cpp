@@ -52,6 +52,16 @@ void Module::collect(const std::string& prefix, bool buffers, NamedTensors& out)
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", buffers, out);
 }
 
+std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
+  std::vector<std::pair<std::string, const Module*>> out{{"", this}};
+  for (const auto& [name, child] : children_) {
+    for (const auto& [path, module] : child->named_modules()) {
+      out.emplace_back(path.empty() ? name : name + "." + path, module);
+    }
+  }
+  return out;
+}
+
 NamedTensors Module::named_parameters() const {
   NamedTensors all, unique;
   collect("", false, all);

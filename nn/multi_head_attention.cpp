@@ -1,10 +1,10 @@
 // MultiHeadAttention; see multi_head_attention.h.
 #include "nn/multi_head_attention.h"
 
-
 #include "autograd/check.h"
 #include "autograd/ops.h"
 #include "nn/init.h"
+#include "nn/observer.h"
 
 namespace mt::nn {
 
@@ -44,9 +44,17 @@ Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count
 
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const IntTensor* key_padding, bool causal,
                                   Tensor* weights) const {
+  Observer* observer = current_observer();
+  Tensor observed;  // an observer sees the weights even when the caller did not ask for them
+  if (observer && !weights) weights = &observed;
   const Tensor context = attention(q, kv, heads, key_padding, causal, attn_dropout->p, attn_dropout->is_training(),
                                    weights);  // [B, T, D]
-  return out_proj->forward(context);
+  const Tensor out = out_proj->forward(context);
+  if (observer) {
+    observer->attention(*this, {.weights = *weights, .key_padding = key_padding, .causal = causal});
+    observer->tensor(*this, "", out);
+  }
+  return out;
 }
 
 std::string MultiHeadAttention::extra_repr() const { return str("d_model=", dim, ", heads=", heads); }

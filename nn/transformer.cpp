@@ -6,6 +6,7 @@
 #include "autograd/check.h"
 #include "autograd/ops.h"
 #include "nn/init.h"
+#include "nn/observer.h"
 
 namespace mt::nn {
 
@@ -30,7 +31,7 @@ Encoder::Encoder(const LayerOptions& layer, int64_t count) {
 Tensor Encoder::forward(const Tensor& x, const IntTensor* src_padding) const {
   Tensor h = x;
   for (const auto& layer : layers) h = layer->forward(h, src_padding);
-  return norm->forward(h);
+  return norm->observed(norm->forward(h));
 }
 
 Decoder::Decoder(const LayerOptions& layer, int64_t count) {
@@ -44,7 +45,7 @@ Tensor Decoder::forward(const Tensor& y, const Tensor& memory, const IntTensor* 
                         const IntTensor* src_padding) const {
   Tensor h = y;
   for (const auto& layer : layers) h = layer->forward(h, memory, tgt_padding, src_padding);
-  return norm->forward(h);
+  return norm->observed(norm->forward(h));
 }
 
 EncoderDecoder::EncoderDecoder(const TransformerOptions& o) {
@@ -79,15 +80,16 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
   }
 }
 
-Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, int64_t offset) const {
-  const Tensor x = table.forward(ids) * std::sqrt(static_cast<float>(options.d_model));  // [B, L, D]
-  return embed_dropout->forward(positions->forward(x, offset));
+Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, const char* what, int64_t offset) const {
+  const Tensor x = table.observed(table.forward(ids) * std::sqrt(static_cast<float>(options.d_model)));  // [B, L, D]
+  return observed(embed_dropout->forward(positions->forward(x, offset)), what);
 }
 
 Tensor Transformer::encode(const IntTensor& src) const {
   MT_CHECK(src.shape.size() == 2, "Transformer: source ids ", src.shape, " are not [B, S]");
+  observe_ids(*this, "src", src);
   const IntTensor src_padding = padding_mask(src, options.pad_id);
-  return transformer->encoder->forward(embed(*src_embed, src), &src_padding);
+  return transformer->encoder->forward(embed(*src_embed, src, "src_embed+positions"), &src_padding);
 }
 
 Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
@@ -95,8 +97,10 @@ Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const 
            " do not match source ids ", src.shape);
   const IntTensor src_padding = padding_mask(src, options.pad_id);
   const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
-  const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in), memory, &tgt_padding, &src_padding);
-  return generator->forward(h);  // [B, T, V]
+  observe_ids(*this, "tgt_in", tgt_in);
+  const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), memory, &tgt_padding,
+                                                 &src_padding);
+  return generator->observed(generator->forward(h));  // [B, T, V]
 }
 
 Tensor Transformer::forward(const IntTensor& src, const IntTensor& tgt_in) const {
@@ -120,7 +124,7 @@ Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderCache
   const int64_t n = static_cast<int64_t>(tokens.size());
   MT_CHECK(n == cache.src_padding.shape[0], "decoding: ", n, " tokens for ", cache.src_padding.shape[0], " rows");
   MT_CHECK(cache.length < cache.capacity, "decoding: the cache holds ", cache.capacity, " positions");
-  Tensor h = embed(*tgt_embed, IntTensor(tokens, {n, 1}), cache.length);  // [N, 1, D]
+  Tensor h = embed(*tgt_embed, IntTensor(tokens, {n, 1}), "tgt_embed+positions", cache.length);  // [N, 1, D]
   const auto& layers = transformer->decoder->layers;
   for (size_t i = 0; i < layers.size(); ++i) h = layers[i]->step(h, cache.layers[i], cache.length, &cache.src_padding);
   ++cache.length;

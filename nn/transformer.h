@@ -107,7 +107,7 @@ class Transformer : public Module {
   std::string extra_repr() const override;
 
  private:
-  Tensor embed(const Embedding& table, const IntTensor& ids, int64_t offset = 0) const;
+  Tensor embed(const Embedding& table, const IntTensor& ids, const char* what, int64_t offset = 0) const;
 };
 
 /// [B, L] mask, 1 where ids == pad_id: the key-padding mask of a batch.

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Installs what minitrans needs on Debian 12, and nothing that is already there.
 # Idempotent: when every package is present it only checks and exits.
-#   tools/setup.sh          build and test dependencies
+#   tools/setup.sh          build dependencies (what the main job needs)
+#   tools/setup.sh --tests  also what the whole test suite uses: Chromium (headless) and fonts
+#                           to check the pictures render, Graphviz to check DOT output, python3
 #   tools/setup.sh --bench  also PyTorch and OpenBLAS, for bench/ and tools/gen_reference.py
 #   tools/setup.sh --fuzz   also clang and its libFuzzer runtime, for tools/fuzz.sh
+# Options combine: tools/setup.sh --tests --bench
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev
           nlohmann-json3-dev)
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch libopenblas0-openmp)
-fi
-if [[ "${1:-}" == "--fuzz" ]]; then
-  packages+=(clang libclang-rt-14-dev)
-fi
+for option in "$@"; do
+  case "$option" in
+    --tests) packages+=(chromium fonts-dejavu-core graphviz python3) ;;
+    --bench) packages+=(python3-torch libopenblas0-openmp) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup: unknown option $option (use --tests, --bench, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "autograd/check.h"
+#include "data/atomic_file.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/bench.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/evaluate.h"
+#include "train/plots.h"
 #include "train/trainer.h"
 
 namespace po = boost::program_options;
@@ -32,6 +34,8 @@ constexpr const char* kUsage =
     "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
     "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F [--beam N] [--json]\n"
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
+    "  attention  draw attention:  minitrans attention --checkpoint RUN_DIR --src \"a sentence\" [--out F.svg]\n"
+    "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
 
 // SIGINT / SIGTERM: finish the step, save, exit 0 (a second signal stops at once).
@@ -159,6 +163,55 @@ int run_eval(const std::vector<std::string>& args) {
 }
 
 
+int run_attention(const std::vector<std::string>& args) {
+  po::options_description desc("minitrans attention (translates one sentence and draws every attention as SVG)");
+  add_decode_options(desc);
+  desc.add_options()("src", po::value<std::string>()->required(), "the source sentence")(
+      "tgt", po::value<std::string>()->default_value(""), "draw this target instead of the model's translation")(
+      "out", po::value<std::string>()->default_value("attention.svg"), "the SVG file to write")(
+      "average", "one panel per layer, averaged over heads, instead of one per head");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  const po::variables_map vm = parse(args, desc);
+  const std::string dir = vm["checkpoint"].as<std::string>();
+  const LoadedModel loaded = load_for_inference(dir);
+  const SentenceAttention a =
+      attend_sentence(loaded, vm["src"].as<std::string>(), vm["tgt"].as<std::string>(), decode_options(vm, loaded.config));
+  const std::string out = vm["out"].as<std::string>();
+  write_file_atomically(out, attention_svg(a.maps, vm.count("average") > 0,
+                                           data::join(a.src_tokens) + "  \u2192  " + data::join(a.output_tokens)));
+  std::cout << data::join(a.output_tokens) << "\n";
+  std::cerr << "wrote " << out << ": " << a.maps.size() << " attention modules"
+            << (vm.count("average") ? ", averaged over heads" : ", every head") << "\n";
+  return 0;
+}
+
+int run_plot(const std::vector<std::string>& args) {
+  po::options_description desc("minitrans plot RUN_DIR (draws metrics.jsonl as SVG)");
+  desc.add_options()("run", po::value<std::string>()->required(), "run directory")(
+      "out", po::value<std::string>(), "the SVG file to write (default: RUN_DIR/curves.svg)")("help,h", "this help");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  po::positional_options_description positional;
+  positional.add("run", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(str("command line: ", option_error_message(e)));
+  }
+  const std::string dir = vm["run"].as<std::string>();
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>() : run_file(dir, "curves.svg");
+  write_file_atomically(out, curves_svg(run_file(dir, "metrics.jsonl")));
+  std::cerr << "wrote " << out << "\n";
+  return 0;
+}
+
 int run_bench(const std::vector<std::string>& args) {
   BenchOptions o;
   po::options_description desc("minitrans bench (the model and batch of shared/bench/torch_reference.py)");
@@ -201,6 +254,8 @@ int main(int argc, char** argv) {
     if (command == "translate") return run_translate(args);
     if (command == "eval") return run_eval(args);
     if (command == "bench") return run_bench(args);
+    if (command == "attention") return run_attention(args);
+    if (command == "plot") return run_plot(args);
     std::cerr << "minitrans: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const Error& e) {

@@ -24,6 +24,7 @@
 #include "data/text.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/plots.h"
 #include "train/safetensors.h"
 #include "train/schedule.h"
 
@@ -307,14 +308,20 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.skipped_steps = state.skipped_steps;
   if (terminal) log << "\n";
+  auto draw_curves = [&] {
+    const std::string path = run_file(dir, "curves.svg");
+    write_or_stop([&] { write_file_atomically(path, curves_svg(run_file(dir, "metrics.jsonl"))); });
+  };
   if (result.interrupted) {
     log << "stopped at step " << state.step << " on request; checkpoint saved in " << dir << " (continue with: minitrans train --resume "
         << dir << ")\n";
     result.steps = state.step;
     result.best_valid_loss = state.best_valid_loss;
+    draw_curves();
     return result;
   }
   if (state.step % t.valid_every != 0) validate_and_save();  // the final state, validated once
+  draw_curves();
   result.steps = state.step;
   result.best_valid_loss = state.best_valid_loss;
   const int64_t done = state.step - first_step;
