@@ -30,6 +30,9 @@ void set_profiling(bool on) {
 
 bool profiling() { return g_on; }
 
+ProfilePause::ProfilePause() : previous_(g_on) { g_on = false; }
+ProfilePause::~ProfilePause() { g_on = previous_; }
+
 BackwardPhase::BackwardPhase() : previous_(g_backward) { g_backward = true; }
 BackwardPhase::~BackwardPhase() { g_backward = previous_; }
 

@@ -1,7 +1,7 @@
 // The op profiler: time per op kind, forward and backward, to see where a step's time goes.
 // Each op opens an MT_PROFILE("name") scope; the engine marks the backward phase. Times are
 // exclusive (an op's own time, not the ops it calls). Off by default: a disabled scope costs
-// one flag test. `minitrans bench --profile` prints the table.
+// one flag test. `minitrans bench --profile` and `minitrans train --train.profile=true` print the table.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,15 @@ namespace mt {
 /// Turns collection on or off (and clears the table when turning it on).
 void set_profiling(bool on);
 bool profiling();
+/// Stops collecting for its lifetime (keeping the table): work that is not to be counted.
+class ProfilePause {
+ public:
+  ProfilePause();
+  ~ProfilePause();
+
+ private:
+  bool previous_;
+};
 /// Marks the engine's backward pass on this thread (ProfilePhase scopes it).
 class BackwardPhase {
  public:

@@ -11,10 +11,11 @@ namespace mt::nn {
 
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
-  // PyTorch keeps linear1, dropout and linear2 directly on the layer: the feed-forward's
-  // children are registered here under those names, so checkpoints match.
-  ff = std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
-  register_children_of(*ff);
+  // PyTorch keeps linear1, dropout and linear2 directly on the layer: the standard block's
+  // children are registered under those names, so checkpoints match. Another block is
+  // registered whole, as feed_forward.
+  ff = make_feed_forward(o.feed_forward, {o.d_model, o.ff_dim, o.dropout, o.activation});
+  if (o.feed_forward == "standard") register_children_of(*ff); else register_module("feed_forward", ff);
   norm1 = register_module("norm1", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm2 = register_module("norm2", std::make_shared<LayerNorm>(o.d_model, o.eps));
   dropout1 = register_module("dropout1", std::make_shared<Dropout>(o.dropout));
@@ -35,8 +36,8 @@ Tensor EncoderLayer::forward(const Tensor& x, const IntTensor* src_padding) cons
 DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
   cross_attn = register_module("multihead_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout));
-  ff = std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
-  register_children_of(*ff);
+  ff = make_feed_forward(o.feed_forward, {o.d_model, o.ff_dim, o.dropout, o.activation});
+  if (o.feed_forward == "standard") register_children_of(*ff); else register_module("feed_forward", ff);
   norm1 = register_module("norm1", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm2 = register_module("norm2", std::make_shared<LayerNorm>(o.d_model, o.eps));
   norm3 = register_module("norm3", std::make_shared<LayerNorm>(o.d_model, o.eps));

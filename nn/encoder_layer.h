@@ -26,6 +26,7 @@ struct LayerOptions {
   int64_t ff_dim = 2048;
   float dropout = 0.1f;
   Activation activation = Activation::kRelu;
+  std::string feed_forward = "standard";  // a name given to register_feed_forward
   bool norm_first = false;  // pre-LN
   float eps = 1e-5f;
 };
@@ -38,7 +39,9 @@ class EncoderLayer : public Module {
 
   const LayerOptions options;
   std::shared_ptr<MultiHeadAttention> self_attn;
-  std::shared_ptr<FeedForward> ff;  // its children are registered as linear1, dropout, linear2
+  // The standard block's children are registered here as linear1, dropout, linear2 (PyTorch's
+  // names); another block is registered whole, as feed_forward.
+  std::shared_ptr<PositionwiseBlock> ff;
   std::shared_ptr<LayerNorm> norm1, norm2;
   std::shared_ptr<Dropout> dropout1, dropout2;
 
@@ -60,7 +63,7 @@ class DecoderLayer : public Module {
 
   const LayerOptions options;
   std::shared_ptr<MultiHeadAttention> self_attn, cross_attn;  // cross_attn is saved as multihead_attn
-  std::shared_ptr<FeedForward> ff;
+  std::shared_ptr<PositionwiseBlock> ff;  // registered as in EncoderLayer
   std::shared_ptr<LayerNorm> norm1, norm2, norm3;
   std::shared_ptr<Dropout> dropout1, dropout2, dropout3;
 

@@ -1,8 +1,13 @@
 // FeedForward: linear1 -> activation (ReLU, or GELU) -> dropout -> linear2, applied to every
-// position alike. Read next: encoder_layer.h.
+// position alike. A layer's feed-forward block is chosen by name (config key
+// model.feed_forward): "standard" is this one, and a program may register its own
+// (docs/tutorial.md builds a SwiGLU block). Read next: encoder_layer.h.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "nn/dropout.h"
 #include "nn/linear.h"
@@ -12,11 +17,17 @@ namespace mt::nn {
 
 enum class Activation { kRelu, kGelu };
 
-class FeedForward : public Module {
+/// What a layer needs of its feed-forward block: the same map at every position.
+class PositionwiseBlock : public Module {
+ public:
+  /// x: [..., D] -> [..., D]
+  virtual Tensor forward(const Tensor& x) const = 0;
+};
+
+class FeedForward : public PositionwiseBlock {
  public:
   FeedForward(int64_t dim, int64_t hidden, float dropout, Activation activation = Activation::kRelu);
-  /// x: [..., D] -> [..., D]
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) const override;
 
   const Activation activation;
   std::shared_ptr<Linear> linear1;  // D -> F
@@ -27,5 +38,21 @@ class FeedForward : public Module {
   std::string type_name() const override { return "FeedForward"; }
   std::string extra_repr() const override;
 };
+
+/// The sizes a feed-forward block is built with (from the layer's options).
+struct BlockSizes {
+  int64_t dim;      // d_model
+  int64_t hidden;   // ff_dim
+  float dropout;
+  Activation activation;
+};
+using FeedForwardFactory = std::function<std::shared_ptr<PositionwiseBlock>(const BlockSizes&)>;
+
+/// Makes `make` available as model.feed_forward = `name` (call it before reading a config).
+void register_feed_forward(const std::string& name, FeedForwardFactory make);
+/// The block registered as `name`; an unknown name is an error listing the registered ones.
+std::shared_ptr<PositionwiseBlock> make_feed_forward(const std::string& name, const BlockSizes& sizes);
+/// Every registered name, sorted ("standard" is always there).
+std::vector<std::string> feed_forward_names();
 
 }  // namespace mt::nn

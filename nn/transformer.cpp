@@ -12,6 +12,7 @@ namespace mt::nn {
 
 LayerOptions TransformerOptions::layer() const {
   return {.d_model = d_model, .heads = heads, .ff_dim = ff_dim, .dropout = dropout, .activation = activation,
+          .feed_forward = feed_forward,
           .norm_first = norm_first};
 }
 

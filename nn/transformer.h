@@ -30,6 +30,7 @@ struct TransformerOptions {
   int64_t ff_dim = 2048;
   float dropout = 0.1f;
   Activation activation = Activation::kRelu;
+  std::string feed_forward = "standard";  // see register_feed_forward
   bool norm_first = false;         // pre-LN instead of post-LN
   bool tie_output = false;         // generator.weight is tgt_embed.weight
   bool learned_positions = false;  // a learned table instead of sinusoids

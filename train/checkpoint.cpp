@@ -95,6 +95,7 @@ nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t
   return {.src_vocab = src_vocab, .tgt_vocab = tgt_vocab, .d_model = m.d_model, .heads = m.heads,
           .encoder_layers = m.layers, .decoder_layers = m.layers, .ff_dim = m.ff_dim, .dropout = m.dropout,
           .activation = m.activation == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
+          .feed_forward = m.feed_forward,
           .norm_first = m.norm_first, .tie_output = m.tie_output, .learned_positions = m.learned_positions,
           .max_len = m.max_positions, .pad_id = data::Vocab::kPad};
 }

@@ -2,6 +2,7 @@
 // every option once: it builds the parser, the help text and the written config.ini.
 #include "train/config.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "autograd/check.h"
+#include "nn/feed_forward.h"
 
 namespace mt {
 namespace po = boost::program_options;
@@ -24,6 +26,7 @@ void visit_options(C& c, const Visit& v) {
   v("model.ff_dim", c.model.ff_dim, "feed-forward width F");
   v("model.dropout", c.model.dropout, "dropout probability, in [0, 1)");
   v("model.activation", c.model.activation, "feed-forward activation: relu or gelu");
+  v("model.feed_forward", c.model.feed_forward, "feed-forward block: standard, or one a program registered");
   v("model.norm_first", c.model.norm_first, "pre-LN layers instead of post-LN");
   v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
   v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
@@ -64,6 +67,7 @@ void visit_options(C& c, const Visit& v) {
   v("train.valid_bleu_sentences", c.train.valid_bleu_sentences, "validation sentences decoded for BLEU (0: none)");
   v("train.patience", c.train.patience, "validations without improvement before stopping (0: never)");
   v("train.show_translations", c.train.show_translations, "test translations printed after training");
+  v("train.profile", c.train.profile, "print the time per op kind, forward and backward, of the training steps");
   v("train.nonfinite", c.train.nonfinite, "on a NaN or Inf loss or gradient: stop (with a message) or skip the step");
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");
   v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
@@ -150,6 +154,11 @@ void validate(const Config& c) {
   require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
   require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
   require(m.activation == "relu" || m.activation == "gelu", "model.activation", "relu or gelu", m.activation);
+  const std::vector<std::string> blocks = nn::feed_forward_names();
+  std::string block_list;
+  for (const std::string& b : blocks) block_list += (block_list.empty() ? "" : ", ") + b;
+  require(std::find(blocks.begin(), blocks.end(), m.feed_forward) != blocks.end(), "model.feed_forward",
+          "a registered block (" + block_list + "; a program's own block needs that program)", m.feed_forward);
   require(m.max_positions >= 2, "model.max_positions", ">= 2", m.max_positions);
   const DataConfig& d = c.data;
   require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);

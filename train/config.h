@@ -20,6 +20,7 @@ struct ModelConfig {
   int64_t ff_dim = 256;
   float dropout = 0.1f;
   std::string activation = "relu";
+  std::string feed_forward = "standard";
   bool norm_first = false;
   bool tie_output = false;
   bool learned_positions = false;
@@ -62,6 +63,7 @@ struct TrainConfig {
   int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
   int64_t show_translations = 5;  // test translations printed at the end
+  bool profile = false;             // op profile of the training steps, printed at the end
   std::string nonfinite = "stop";  // a NaN/Inf loss or gradient: "stop" the run, or "skip" the step
 };
 

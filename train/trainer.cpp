@@ -17,6 +17,7 @@
 #include "autograd/check.h"
 #include "autograd/kernels/threading.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/random.h"
 #include "data/atomic_file.h"
 #include "data/batcher.h"
@@ -192,6 +193,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   bool stop = false;
 
   auto validate_and_save = [&] {
+    const ProfilePause not_a_training_step;
     state.random_counter = random_counter();
     if (!valid_pairs.empty()) {
       const double valid_loss = teacher_forced_loss(model, src_vocab, tgt_vocab, valid_pairs, d.max_tokens);
@@ -222,6 +224,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   };
 
   model.train();
+  if (t.profile) set_profiling(true);
   while (!stop && state.epoch < t.epochs && (t.max_steps == 0 || state.step < t.max_steps)) {
     const std::vector<std::vector<int64_t>> batches = batcher.epoch_batches(state.epoch);
     for (; state.batch_in_epoch < static_cast<int64_t>(batches.size()); ++state.batch_in_epoch) {
@@ -308,6 +311,11 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.skipped_steps = state.skipped_steps;
   if (terminal) log << "\n";
+  if (t.profile) {
+    set_profiling(false);
+    log << "op profile of the " << state.step - first_step << " training steps (forward, backward, optimizer; "
+        << "validation not counted):\n" << profile_report(std::max<int64_t>(1, state.step - first_step));
+  }
   auto draw_curves = [&] {
     const std::string path = run_file(dir, "curves.svg");
     write_or_stop([&] { write_file_atomically(path, curves_svg(run_file(dir, "metrics.jsonl"))); });
