@@ -130,6 +130,20 @@ std::map<std::string, int> scan_lines(const std::string& path, std::map<std::str
   return lines;
 }
 
+// Edit distance (insertions, deletions, substitutions, adjacent swaps) between two keys.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
 std::string strip_dashes(std::string name) {
   while (!name.empty() && name.front() == '-') name.erase(0, 1);
   return name;
@@ -216,12 +230,29 @@ void validate(const Config& c) {
 
 }  // namespace
 
+std::string nearest_option(const std::string& key) {
+  Config c;
+  std::string best;
+  size_t best_distance = std::string::npos;
+  visit_options(c, [&](const char* option, auto&, const char*) {
+    const std::string o = option;
+    // Compare with the whole key, and with the part after the section (for "heads" or "modle.heads").
+    const std::string name = o.substr(o.find('.') + 1), given = key.substr(key.find('.') + 1);
+    const size_t distance = std::min(edit_distance(key, o), edit_distance(given, name) + (key.find('.') != std::string::npos));
+    if (distance < best_distance) best_distance = distance, best = o;
+  });
+  return best_distance <= std::max<size_t>(2, key.size() / 4) ? best : "";
+}
+
 std::string option_error_message(const std::exception& e) {
   auto name = [](const po::error_with_option_name& x) {
     std::string n = strip_dashes(x.get_option_name());
     return n.substr(0, n.find('='));
   };
-  if (auto* x = dynamic_cast<const po::unknown_option*>(&e)) return str("unknown option '", name(*x), "'");
+  if (auto* x = dynamic_cast<const po::unknown_option*>(&e)) {
+    const std::string suggestion = nearest_option(name(*x));
+    return str("unknown option '", name(*x), "'", suggestion.empty() ? "" : "; did you mean " + suggestion + "?");
+  }
   if (auto* x = dynamic_cast<const po::multiple_occurrences*>(&e)) return str("'", name(*x), "' is given more than once");
   if (auto* x = dynamic_cast<const po::required_option*>(&e)) return str("the option '--", name(*x), "' is required");
   if (auto* x = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) return str("malformed option '", name(*x), "'");
@@ -305,6 +336,18 @@ std::string to_ini(const Config& config) {
     out << k.substr(k.find('.') + 1) << " = " << format(field) << "\n";
   });
   return out.str();
+}
+
+std::string describe_config(const Config& config) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t width = 0;
+  visit_options(config, [&](const char* key, const auto& field, const char*) {
+    rows.emplace_back(str(key, " = ", format(field)), config.source.count(key) ? config.source.at(key) : "default");
+    width = std::max(width, rows.back().first.size());
+  });
+  std::string out;
+  for (const auto& [setting, source] : rows) out += setting + std::string(width + 2 - setting.size(), ' ') + "# " + source + "\n";
+  return out;
 }
 
 std::string config_help() {

@@ -93,6 +93,14 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 /// The whole configuration as an INI file (every option, resolved), for the run directory.
 std::string to_ini(const Config& config);
 
+/// Every effective option with where it came from, one per line, aligned:
+/// "model.d_model = 64   # configs/toy.ini:7" (or "# default", "# command line").
+std::string describe_config(const Config& config);
+
+/// The valid option nearest to an unknown `key` by edit distance ("model.d_modle" ->
+/// "model.d_model"), or "" when none is close.
+std::string nearest_option(const std::string& key);
+
 /// The help text listing every option with its default.
 std::string config_help();
 

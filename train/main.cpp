@@ -44,9 +44,13 @@ extern "C" void on_stop_signal(int signal) {
   std::signal(signal, SIG_DFL);
 }
 
-int run_train(const std::vector<std::string>& args) {
+int run_train(std::vector<std::string> args) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // --print-config: every effective option and where it came from, then exit without training.
+  const auto print_flag = std::find(args.begin(), args.end(), "--print-config");
+  const bool print_config = print_flag != args.end();
+  if (print_config) args.erase(print_flag);
   // --resume DIR: the run's own config.ini, with any overrides given after it.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--resume" || args[i].rfind("--resume=", 0) == 0) {
@@ -59,6 +63,10 @@ int run_train(const std::vector<std::string>& args) {
       }
       overrides.push_back("--train.run_dir=" + dir);
       const Config config = load_config(run_file(dir, "config.ini"), overrides);
+      if (print_config) {
+        std::cout << describe_config(config);
+        return 0;
+      }
       train(config, true, std::cerr);
       return 0;
     }
@@ -66,7 +74,13 @@ int run_train(const std::vector<std::string>& args) {
   std::string help;
   const Config config = parse_train_config(args, &help);
   if (!help.empty()) {
-    std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n\n" << help;
+    std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n"
+                 "       [--print-config: print every effective option and its source, then exit]\n\n"
+              << help;
+    return 0;
+  }
+  if (print_config) {
+    std::cout << describe_config(config);
     return 0;
   }
   train(config, false, std::cerr);

@@ -79,6 +79,51 @@ TEST_CASE("config: unknown keys, wrong types and bad ranges name the file, line 
   for (const auto& p : {unknown, type, range, divisible, negative, syntax, twice, names}) fs::remove(p);
 }
 
+TEST_CASE("config: an unknown key's error suggests the nearest valid key") {
+  const std::string unknown = write_config("typo.ini", "[model]\nd_model = 32\nd_modle = 64\n");
+  check_error([&] { parse_train_config({"--config", unknown}); },
+              {unknown + ":3", "model.d_modle", "did you mean model.d_model?"});
+  check_error([&] { parse_train_config({"--model.hedas=4"}); }, {"command line", "did you mean model.heads?"});
+  check_error([&] { parse_train_config({"--optim.warmpu=4"}); }, {"did you mean optim.warmup?"});
+  CHECK(nearest_option("modle.heads") == "model.heads");       // a typo in the section
+  CHECK(nearest_option("train.maxsteps") == "train.max_steps");
+  CHECK(nearest_option("completely.different") == "");        // nothing close: no guess
+  const Error e = [] {
+    try {
+      parse_train_config({"--zzzzzz=1"});
+    } catch (const Error& error) {
+      return error;
+    }
+    return Error("no error");
+  }();
+  CHECK(std::string(e.what()).find("did you mean") == std::string::npos);
+  fs::remove(unknown);
+}
+
+TEST_CASE("config: describe_config gives every option, its value and where it came from") {
+  const std::string path = write_config("provenance.ini", "# a comment\n[model]\nd_model = 32\n\n[optim]\nlr = 0.01\n");
+  const Config c = parse_train_config({"--config", path, "--model.heads=4"});
+  const std::string text = describe_config(c);
+  std::istringstream lines(text);
+  std::string line;
+  std::map<std::string, std::string> source;  // key -> what follows "# "
+  int64_t count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    REQUIRE(line.find(" = ") != std::string::npos);
+    REQUIRE(line.find("# ") != std::string::npos);
+    source[line.substr(0, line.find(" = "))] = line.substr(line.rfind("# ") + 2);
+  }
+  CHECK(count == static_cast<int64_t>(c.source.size()));
+  CHECK(source["model.d_model"] == path + ":3");
+  CHECK(source["optim.lr"] == path + ":6");
+  CHECK(source["model.heads"] == "command line");
+  CHECK(source["model.layers"] == "default");
+  CHECK(text.find("model.heads = 4 ") != std::string::npos);
+  CHECK(text.find("optim.lr = 0.01 ") != std::string::npos);
+  fs::remove(path);
+}
+
 TEST_CASE("config: keys and values holding Boost's message placeholders give errors, not a hang") {
   // Boost.Program_options' what() substitutes %canonical_option% and friends into its message
   // and never ends when the substituted text contains one again (found by fuzz/fuzz_config.cpp).
