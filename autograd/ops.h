@@ -134,9 +134,10 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
 // ---- loss (ops/cross_entropy.cpp) -----------------------------------------------------------
 /// logits [N, V], targets [N] -> mean over targets != ignore_index of -log softmax(logits)[t],
 /// with PyTorch's label smoothing (eps spread uniformly over V classes). With no target left,
-/// the loss is 0 (PyTorch gives NaN).
+/// the loss is 0 (PyTorch gives NaN). `counted`, if given, receives the denominator: the number
+/// of targets kept.
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index = -100,
-                     float label_smoothing = 0.0f);
+                     float label_smoothing = 0.0f, int64_t* counted = nullptr);
 
 // ---- operators ------------------------------------------------------------------------------
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

@@ -64,6 +64,11 @@ struct TrainConfig {
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
   int64_t show_translations = 5;  // test translations printed at the end
   bool profile = false;             // op profile of the training steps, printed at the end
+#ifdef NDEBUG
+  bool check_masks = false;         // mask sanity checks (mask_check.h): on in debug builds
+#else
+  bool check_masks = true;
+#endif
   std::string nonfinite = "stop";  // a NaN/Inf loss or gradient: "stop" the run, or "skip" the step
 };
 

@@ -18,7 +18,9 @@
 #include "train/bench.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "autograd/random.h"
 #include "train/evaluate.h"
+#include "train/explain.h"
 #include "train/plots.h"
 #include "train/trainer.h"
 
@@ -36,6 +38,7 @@ constexpr const char* kUsage =
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "  attention  draw attention:  minitrans attention --checkpoint RUN_DIR --src \"a sentence\" [--out F.svg]\n"
     "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
+    "  explain    every tensor:    minitrans explain --checkpoint RUN_DIR | --config F --src \"...\" --tgt \"...\"\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
 
 // SIGINT / SIGTERM: finish the step, save, exit 0 (a second signal stops at once).
@@ -202,6 +205,35 @@ int run_attention(const std::vector<std::string>& args) {
   return 0;
 }
 
+int run_explain(const std::vector<std::string>& args) {
+  po::options_description desc("minitrans explain (one sentence pair, every tensor on the way)");
+  desc.add_options()("config", po::value<std::string>(), "an untrained model from this config (vocabularies from its training data)")(
+      "checkpoint", po::value<std::string>(), "a trained run directory")(
+      "src", po::value<std::string>()->required(), "the source sentence")(
+      "tgt", po::value<std::string>()->required(), "the target sentence")("help,h", "this help");
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << desc;
+    return 0;
+  }
+  const po::variables_map vm = parse(args, desc);
+  MT_CHECK(vm.count("config") + vm.count("checkpoint") == 1, "command line: give --config FILE or --checkpoint RUN_DIR");
+  LoadedModel loaded;
+  if (vm.count("checkpoint")) {
+    loaded = load_for_inference(vm["checkpoint"].as<std::string>());
+  } else {
+    loaded.config = load_config(vm["config"].as<std::string>());
+    build_vocabularies(loaded.config, read_split(loaded.config.data, "train"), loaded.src_vocab, loaded.tgt_vocab);
+    manual_seed(static_cast<uint64_t>(loaded.config.train.seed));
+    loaded.model = std::make_unique<nn::Transformer>(
+        model_options(loaded.config, loaded.src_vocab.size(), loaded.tgt_vocab.size()));
+  }
+  loaded.model->eval();
+  const bool lowercase = loaded.config.data.lowercase;
+  explain(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, data::tokenize(vm["src"].as<std::string>(), lowercase),
+          data::tokenize(vm["tgt"].as<std::string>(), lowercase), std::cout);
+  return 0;
+}
+
 int run_plot(const std::vector<std::string>& args) {
   po::options_description desc("minitrans plot RUN_DIR (draws metrics.jsonl as SVG)");
   desc.add_options()("run", po::value<std::string>()->required(), "run directory")(
@@ -270,6 +302,7 @@ int main(int argc, char** argv) {
     if (command == "bench") return run_bench(args);
     if (command == "attention") return run_attention(args);
     if (command == "plot") return run_plot(args);
+    if (command == "explain") return run_explain(args);
     std::cerr << "minitrans: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const Error& e) {

@@ -25,6 +25,7 @@
 #include "data/text.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/mask_check.h"
 #include "train/plots.h"
 #include "train/safetensors.h"
 #include "train/schedule.h"
@@ -45,16 +46,6 @@ double gradient_norm(const std::vector<Tensor>& params) {
     for (int64_t i = 0; i < p.numel(); ++i) total += static_cast<double>(g[i]) * g[i];
   }
   return std::sqrt(total);
-}
-
-std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split) {
-  const data::CorpusOptions options{.lowercase = d.lowercase};
-  const std::string& src = split == "train" ? d.train_src : split == "valid" ? d.valid_src : d.test_src;
-  const std::string& tgt = split == "train" ? d.train_tgt : split == "valid" ? d.valid_tgt : d.test_tgt;
-  const std::string& tsv = split == "train" ? d.train_tsv : split == "valid" ? d.valid_tsv : d.test_tsv;
-  if (!tsv.empty()) return data::read_tsv(tsv, options);
-  if (!src.empty()) return data::read_parallel(src, tgt, options);
-  return {};
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
@@ -95,6 +86,28 @@ class Metrics {
 
 }  // namespace
 
+std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split) {
+  const data::CorpusOptions options{.lowercase = d.lowercase};
+  const std::string& src = split == "train" ? d.train_src : split == "valid" ? d.valid_src : d.test_src;
+  const std::string& tgt = split == "train" ? d.train_tgt : split == "valid" ? d.valid_tgt : d.test_tgt;
+  const std::string& tsv = split == "train" ? d.train_tsv : split == "valid" ? d.valid_tsv : d.test_tsv;
+  if (!tsv.empty()) return data::read_tsv(tsv, options);
+  if (!src.empty()) return data::read_parallel(src, tgt, options);
+  return {};
+}
+
+void build_vocabularies(const Config& config, const std::vector<data::SentencePair>& train_pairs,
+                        data::Vocab& src_vocab, data::Vocab& tgt_vocab) {
+  const DataConfig& d = config.data;
+  std::vector<std::vector<std::string>> src_sentences, tgt_sentences;
+  for (const auto& p : train_pairs) {
+    src_sentences.push_back(p.src);
+    (d.shared_vocab ? src_sentences : tgt_sentences).push_back(p.tgt);
+  }
+  src_vocab = data::Vocab::build(src_sentences, d.min_freq, d.max_vocab);
+  tgt_vocab = d.shared_vocab ? src_vocab : data::Vocab::build(tgt_sentences, d.min_freq, d.max_vocab);
+}
+
 void request_stop() { g_stop_requested = 1; }
 void clear_stop_request() { g_stop_requested = 0; }
 
@@ -118,13 +131,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     src_vocab = data::Vocab::load(run_file(dir, "src_vocab.txt"));
     tgt_vocab = data::Vocab::load(run_file(dir, "tgt_vocab.txt"));
   } else {
-    std::vector<std::vector<std::string>> src_sentences, tgt_sentences;
-    for (const auto& p : train_pairs) {
-      src_sentences.push_back(p.src);
-      (d.shared_vocab ? src_sentences : tgt_sentences).push_back(p.tgt);
-    }
-    src_vocab = data::Vocab::build(src_sentences, d.min_freq, d.max_vocab);
-    tgt_vocab = d.shared_vocab ? src_vocab : data::Vocab::build(tgt_sentences, d.min_freq, d.max_vocab);
+    build_vocabularies(config, train_pairs, src_vocab, tgt_vocab);
     src_vocab.save(run_file(dir, "src_vocab.txt"));
     tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
   }
@@ -224,15 +231,25 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   };
 
   model.train();
+  MaskChecker mask_checker(model, data::Vocab::kPad);
+  if (t.check_masks) log << "mask checks on: every batch's attention and loss masks are verified\n";
   if (t.profile) set_profiling(true);
   while (!stop && state.epoch < t.epochs && (t.max_steps == 0 || state.step < t.max_steps)) {
     const std::vector<std::vector<int64_t>> batches = batcher.epoch_batches(state.epoch);
     for (; state.batch_in_epoch < static_cast<int64_t>(batches.size()); ++state.batch_in_epoch) {
       if (stop || (t.max_steps > 0 && state.step >= t.max_steps)) break;
       const data::Batch batch = data::make_batch(examples, batches[state.batch_in_epoch]);
-      const Tensor logits = model.forward(batch.src, batch.tgt_in);  // [B, T, V]
+      Tensor logits;  // [B, T, V]
+      if (t.check_masks) {
+        const nn::ObserverScope checking(mask_checker);
+        logits = model.forward(batch.src, batch.tgt_in);
+      } else {
+        logits = model.forward(batch.src, batch.tgt_in);
+      }
+      int64_t counted = 0;
       const Tensor loss = cross_entropy(reshape(logits, {-1, logits.size(-1)}), batch.tgt_out, data::Vocab::kPad,
-                                        config.optim.label_smoothing);
+                                        config.optim.label_smoothing, &counted);
+      if (t.check_masks) MaskChecker::check_loss(batch.tgt_out, counted, data::Vocab::kPad, batch.tgt_in.shape[0]);
       optimizer->zero_grad();
       loss.backward();
       const double norm = config.optim.clip_norm > 0.0f ? clip_grad_norm(model.parameters(), config.optim.clip_norm)

@@ -7,6 +7,8 @@
 #include <ostream>
 #include <string>
 
+#include "data/parallel_corpus.h"
+#include "data/vocab.h"
 #include "train/config.h"
 
 namespace mt {
@@ -30,5 +32,12 @@ void clear_stop_request();
 /// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
 /// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
 TrainResult train(const Config& config, bool resume, std::ostream& log);
+
+/// The pairs of one split ("train", "valid" or "test") as the config's data options name them
+/// (empty when the split is not configured).
+std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split);
+/// The vocabularies training builds from its training pairs (data.min_freq, max_vocab, shared_vocab).
+void build_vocabularies(const Config& config, const std::vector<data::SentencePair>& train_pairs,
+                        data::Vocab& src_vocab, data::Vocab& tgt_vocab);
 
 }  // namespace mt

@@ -14,7 +14,8 @@
 
 namespace mt {
 
-Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index, float label_smoothing) {
+Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index, float label_smoothing,
+                     int64_t* counted) {
   MT_PROFILE("cross_entropy");
   MT_CHECK(logits.dim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
   const int64_t n = logits.size(0), v = logits.size(1);
@@ -29,6 +30,7 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ign
     MT_CHECK(t >= 0 && t < v, "cross_entropy: target ", t, " in row ", i, " is out of range for ", v, " classes");
     ++count;
   }
+  if (counted) *counted = count;
 
   const Tensor x = contiguous(logits.detach());
   const float eps = label_smoothing;
