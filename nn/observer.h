@@ -34,6 +34,25 @@ class Observer {
   virtual void attention(const MultiHeadAttention& /*where*/, const AttentionRecord& /*record*/) {}
 };
 
+/// Passes everything on to several observers, in the order added.
+class ObserverList : public Observer {
+ public:
+  void add(Observer& observer) { observers_.push_back(&observer); }
+  bool empty() const { return observers_.empty(); }
+  void ids(const Module& where, const char* what, const IntTensor& ids) override {
+    for (Observer* o : observers_) o->ids(where, what, ids);
+  }
+  void tensor(const Module& where, const char* what, const Tensor& value) override {
+    for (Observer* o : observers_) o->tensor(where, what, value);
+  }
+  void attention(const MultiHeadAttention& where, const AttentionRecord& record) override {
+    for (Observer* o : observers_) o->attention(where, record);
+  }
+
+ private:
+  std::vector<Observer*> observers_;
+};
+
 /// The observer installed on this thread, or null.
 Observer* current_observer();
 

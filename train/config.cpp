@@ -69,6 +69,8 @@ void visit_options(C& c, const Visit& v) {
   v("train.show_translations", c.train.show_translations, "test translations printed after training");
   v("train.check_masks", c.train.check_masks,
     "check every training batch's attention and loss masks (slower; on by default in debug builds)");
+  v("train.health", c.train.health,
+    "log gradient norms, update/weight ratios and attention entropy per layer at every log step");
   v("train.profile", c.train.profile, "print the time per op kind, forward and backward, of the training steps");
   v("train.nonfinite", c.train.nonfinite, "on a NaN or Inf loss or gradient: stop (with a message) or skip the step");
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");

@@ -64,6 +64,7 @@ struct TrainConfig {
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
   int64_t show_translations = 5;  // test translations printed at the end
   bool profile = false;             // op profile of the training steps, printed at the end
+  bool health = true;               // the health monitor (health.h) at every log step
 #ifdef NDEBUG
   bool check_masks = false;         // mask sanity checks (mask_check.h): on in debug builds
 #else

@@ -25,6 +25,7 @@
 #include "data/text.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/health.h"
 #include "train/mask_check.h"
 #include "train/plots.h"
 #include "train/safetensors.h"
@@ -232,6 +233,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
 
   model.train();
   MaskChecker mask_checker(model, data::Vocab::kPad);
+  HealthMonitor health(model);
   if (t.check_masks) log << "mask checks on: every batch's attention and loss masks are verified\n";
   if (t.profile) set_profiling(true);
   while (!stop && state.epoch < t.epochs && (t.max_steps == 0 || state.step < t.max_steps)) {
@@ -239,9 +241,14 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     for (; state.batch_in_epoch < static_cast<int64_t>(batches.size()); ++state.batch_in_epoch) {
       if (stop || (t.max_steps > 0 && state.step >= t.max_steps)) break;
       const data::Batch batch = data::make_batch(examples, batches[state.batch_in_epoch]);
+      // Watchers of this forward pass: the mask checks, and the health monitor on log steps.
+      const bool health_now = t.health && (state.step + 1) % t.log_every == 0;
+      nn::ObserverList watchers;
+      if (t.check_masks) watchers.add(mask_checker);
+      if (health_now) watchers.add(health);
       Tensor logits;  // [B, T, V]
-      if (t.check_masks) {
-        const nn::ObserverScope checking(mask_checker);
+      if (!watchers.empty()) {
+        const nn::ObserverScope watching(watchers);
         logits = model.forward(batch.src, batch.tgt_in);
       } else {
         logits = model.forward(batch.src, batch.tgt_in);
@@ -252,6 +259,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       if (t.check_masks) MaskChecker::check_loss(batch.tgt_out, counted, data::Vocab::kPad, batch.tgt_in.shape[0]);
       optimizer->zero_grad();
       loss.backward();
+      if (health_now) health.read_gradients();
       const double norm = config.optim.clip_norm > 0.0f ? clip_grad_norm(model.parameters(), config.optim.clip_norm)
                                                         : gradient_norm(model.parameters());
       if (!std::isfinite(loss.item()) || !std::isfinite(norm)) {
@@ -270,8 +278,14 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       }
       const float lr = schedule.at(state.step + 1);
       optimizer->set_lr(lr);
+      if (health_now) health.before_step();
       optimizer->step();
       ++state.step;
+      if (health_now) {
+        const HealthReport report = health.after_step(state.step, lr);
+        log << (terminal ? "\r\033[K" : "") << report.summary();
+        record(report.json());
+      }
 
       result.last_loss = loss.item();
       window_loss += result.last_loss;

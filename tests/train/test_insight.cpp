@@ -1,5 +1,7 @@
-// Explain mode's walk through a tiny model, and the mask checks: silent on correct masks, and
-// each firing, with the module and batch row named, on a deliberately broken one.
+// Explain mode's walk through a tiny model; the mask checks, silent on correct masks and each
+// firing, with the module and batch row named, on a deliberately broken one; the health monitor.
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "autograd/grad_mode.h"
@@ -8,7 +10,9 @@
 #include "nn/observer.h"
 #include "tests/reference.h"
 #include "train/explain.h"
+#include "train/health.h"
 #include "train/mask_check.h"
+#include "train/optimizer.h"
 
 using namespace mt;
 using namespace mt::testing;
@@ -137,4 +141,104 @@ TEST_CASE("mask checks: a loss averaged over padding too is caught") {
   cross_entropy(logits, targets, 0, 0.0f, &counted);
   CHECK(counted == 5);
   MaskChecker::check_loss(targets, counted, 0, 2);
+}
+
+// ---- the health monitor ---------------------------------------------------------------------
+
+namespace {
+
+// One SGD step on a tiny model, watched by `monitor`; returns the report.
+HealthReport watched_step(nn::Transformer& model, HealthMonitor& monitor, float lr) {
+  const IntTensor src({4, 5, 6, 7, 8, 0}, {2, 3}), tgt_in({2, 4, 5, 2, 6, 0}, {2, 3});
+  const IntTensor tgt_out({4, 5, 3, 6, 3, 0}, {6});
+  Sgd sgd(model.parameters(), {.lr = lr});
+  Tensor logits;
+  {
+    const nn::ObserverScope scope(monitor);
+    logits = model.forward(src, tgt_in);
+  }
+  sgd.zero_grad();
+  cross_entropy(reshape(logits, {6, -1}), tgt_out, 0).backward();
+  monitor.read_gradients();
+  monitor.before_step();
+  sgd.step();
+  return monitor.after_step(1, lr);
+}
+
+}  // namespace
+
+TEST_CASE("health: gradient norms and update ratios per group, attention entropy per head, as JSON") {
+  const auto owned = tiny_model(9);
+  nn::Transformer& model = *owned;
+  std::vector<std::vector<float>> weights;
+  for (const Tensor& p : model.parameters()) weights.push_back(p.to_vector());
+  HealthMonitor monitor(model);
+  const HealthReport r = watched_step(model, monitor, 0.1f);
+
+  // SGD moves each weight by lr·g, so ||ΔW|| / ||W|| = lr·||g|| / ||W||.
+  double g2 = 0.0, w2 = 0.0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor& p = model.parameters()[i];
+    if (p.grad().defined()) {
+      for (const float g : p.grad().to_vector()) g2 += double(g) * g;
+    }
+    for (const float w : weights[i]) w2 += double(w) * w;
+  }
+  CHECK(r.grad_norm == doctest::Approx(std::sqrt(g2)).epsilon(1e-6));
+  CHECK(r.update_ratio == doctest::Approx(0.1 * std::sqrt(g2) / std::sqrt(w2)).epsilon(1e-3));
+  std::vector<std::string> groups;
+  for (const auto& [group, norm] : r.group_grad_norms) groups.push_back(group);
+  CHECK(groups == std::vector<std::string>{"generator", "src_embed", "tgt_embed", "transformer.decoder.layers.0",
+                                           "transformer.decoder.norm", "transformer.encoder.layers.0",
+                                           "transformer.encoder.norm"});
+  double sum = 0.0;
+  for (const auto& [group, norm] : r.group_grad_norms) sum += norm * norm;
+  CHECK(std::sqrt(sum) == doctest::Approx(r.grad_norm).epsilon(1e-6));
+  REQUIRE(r.attention.size() == 3);
+  CHECK(r.attention[0].path == "transformer.encoder.layers.0.self_attn");
+  for (const AttentionHealth& a : r.attention) {
+    REQUIRE(a.entropy.size() == 2);
+    for (const double e : a.entropy) CHECK((e >= 0.0 && e <= std::log(3.0) + 1e-6));
+  }
+  CHECK(r.warnings.empty());
+  const auto j = nlohmann::json::parse(r.json());
+  CHECK(j["step"] == 1);
+  CHECK(j["health"]["grad_norm"].get<double>() == doctest::Approx(r.grad_norm).epsilon(1e-3));
+  CHECK(j["health"]["grad_norm_per_group"].size() == 7);
+  CHECK(j["health"]["attention_entropy"]["transformer.decoder.layers.0.multihead_attn"].size() == 2);
+  CHECK(r.summary().rfind("health step 1: grad norm ", 0) == 0);
+}
+
+TEST_CASE("health: uniform attention has entropy ln S and no saturated row") {
+  const auto owned = tiny_model(9);
+  nn::Transformer& model = *owned;
+  auto& attn = model.transformer->encoder->layers[0]->self_attn;
+  std::fill(attn->in_proj_weight.data(), attn->in_proj_weight.data() + attn->in_proj_weight.numel(), 0.0f);
+  HealthMonitor monitor(model);
+  const HealthReport r = watched_step(model, monitor, 0.1f);
+  // Row 0 has 3 real keys, row 1 has 2 (its last is padding): mean entropy (3·ln 3 + 3·ln 2) / 6.
+  const double expected = (3 * std::log(3.0) + 3 * std::log(2.0)) / 6;
+  for (int h = 0; h < 2; ++h) {
+    CHECK(r.attention[0].entropy[h] == doctest::Approx(expected).epsilon(1e-5));
+    CHECK(r.attention[0].saturated[h] == 0.0);
+  }
+}
+
+TEST_CASE("health: figures outside the sane ranges raise warnings, a schedule's lr of 0 does not") {
+  const auto owned = tiny_model(9);
+  nn::Transformer& model = *owned;
+  HealthMonitor strict(model, {.max_grad_norm = 1e-6, .max_saturated = -1.0});
+  const HealthReport r = watched_step(model, strict, 0.1f);
+  std::string all;
+  for (const std::string& w : r.warnings) all += w + "\n";
+  CHECK(all.find("exploding gradients") != std::string::npos);
+  CHECK(all.find("transformer.decoder.layers.0.self_attn: every head") != std::string::npos);
+  CHECK(r.summary().find("warning: step 1: gradient norm") != std::string::npos);
+  HealthMonitor slow(model, {.min_update_ratio = 10.0});
+  const HealthReport moving = watched_step(model, slow, 0.1f);
+  CHECK(moving.warnings.size() == 1);
+  CHECK(moving.warnings[0].find("barely move") != std::string::npos);
+  const HealthReport stopped = watched_step(model, slow, 0.0f);  // lr 0: the ratio is 0 by design
+  CHECK(stopped.update_ratio == 0.0);
+  CHECK(stopped.warnings.empty());
 }

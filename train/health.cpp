@@ -1,0 +1,197 @@
+// The training-health monitor; see health.h.
+#include "train/health.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "autograd/check.h"
+#include "nn/multi_head_attention.h"
+
+namespace mt {
+namespace {
+
+// "transformer.encoder.layers.0.self_attn.in_proj_weight" -> "transformer.encoder.layers.0";
+// "generator.weight" -> "generator".
+std::string group_of(const std::string& name) {
+  const size_t layers = name.find(".layers.");
+  if (layers != std::string::npos) return name.substr(0, name.find('.', layers + 8));
+  return name.substr(0, name.rfind('.'));
+}
+
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", v);
+  return std::isfinite(v) ? buffer : "null";
+}
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+HealthMonitor::HealthMonitor(const nn::Module& model, HealthLimits limits)
+    : model_(model), paths_(model), limits_(limits), parameters_(model.named_parameters()) {
+  for (const auto& [name, tensor] : parameters_) groups_.push_back(group_of(name));
+}
+
+void HealthMonitor::attention(const nn::MultiHeadAttention& where, const nn::AttentionRecord& record) {
+  const Tensor w = record.weights.contiguous();  // [B, H, T, S]
+  const int64_t b = w.size(0), h = w.size(1), t = w.size(2), s = w.size(3);
+  AttentionHealth a{.path = paths_.of(where), .entropy = std::vector<double>(h), .saturated = std::vector<double>(h)};
+  const float* p = w.data();
+  for (int64_t head = 0; head < h; ++head) {
+    int64_t rows = 0, saturated = 0;
+    double entropy = 0.0;
+    for (int64_t row = 0; row < b; ++row) {
+      for (int64_t q = 0; q < t; ++q) {
+        const float* weights = p + ((row * h + head) * t + q) * s;
+        double sum = 0.0, e = 0.0;
+        float largest = 0.0f;
+        for (int64_t k = 0; k < s; ++k) {
+          sum += weights[k];
+          if (weights[k] > 0.0f) e -= weights[k] * std::log(static_cast<double>(weights[k]));
+          largest = std::max(largest, weights[k]);
+        }
+        if (sum < 0.5) continue;  // every key masked: no distribution
+        ++rows;
+        entropy += e;
+        saturated += largest > 0.99f;
+      }
+    }
+    a.entropy[head] = rows ? entropy / rows : 0.0;
+    a.saturated[head] = rows ? double(saturated) / rows : 0.0;
+  }
+  report_.attention.push_back(std::move(a));
+}
+
+void HealthMonitor::before_step() {
+  before_.clear();
+  for (const auto& [name, p] : parameters_) before_.push_back(p.to_vector());
+}
+
+void HealthMonitor::read_gradients() {
+  std::map<std::string, double> squares;
+  double total = 0.0;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Tensor& p = parameters_[i].second;
+    squares[groups_[i]];  // every group listed, even without a gradient
+    if (!p.grad().defined()) continue;
+    const std::vector<float> g = p.grad().to_vector();
+    double sum = 0.0;
+    for (const float v : g) sum += double(v) * v;
+    squares[groups_[i]] += sum;
+    total += sum;
+  }
+  report_.grad_norm = std::sqrt(total);
+  report_.group_grad_norms.clear();
+  for (const auto& [group, sum] : squares) report_.group_grad_norms.emplace_back(group, std::sqrt(sum));
+}
+
+HealthReport HealthMonitor::after_step(int64_t step, double lr) {
+  MT_CHECK(before_.size() == parameters_.size(), "HealthMonitor: after_step without before_step");
+  std::map<std::string, std::pair<double, double>> moved;  // group -> (||ΔW||², ||W||²)
+  double delta_total = 0.0, weight_total = 0.0;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const std::vector<float> now = parameters_[i].second.to_vector();
+    double delta = 0.0, weight = 0.0;
+    for (size_t k = 0; k < now.size(); ++k) {
+      delta += double(now[k] - before_[i][k]) * (now[k] - before_[i][k]);
+      weight += double(before_[i][k]) * before_[i][k];
+    }
+    moved[groups_[i]].first += delta;
+    moved[groups_[i]].second += weight;
+    delta_total += delta;
+    weight_total += weight;
+  }
+  HealthReport r = std::move(report_);
+  report_ = {};
+  before_.clear();
+  r.step = step;
+  r.lr = lr;
+  r.update_ratio = weight_total > 0 ? std::sqrt(delta_total / weight_total) : 0.0;
+  for (const auto& [group, dw] : moved) {
+    r.group_update_ratios.emplace_back(group, dw.second > 0 ? std::sqrt(dw.first / dw.second) : 0.0);
+  }
+
+  // The sane ranges (docs/health.md).
+  auto warn = [&](const std::string& text) { r.warnings.push_back(text); };
+  if (!(r.grad_norm <= limits_.max_grad_norm)) {
+    warn(str("gradient norm ", number(r.grad_norm), " > ", limits_.max_grad_norm,
+             ": exploding gradients (lower optim.lr, set optim.clip_norm, or warm up longer)"));
+  } else if (r.grad_norm < limits_.min_grad_norm) {
+    warn(str("gradient norm ", number(r.grad_norm), " < ", limits_.min_grad_norm,
+             ": vanishing gradients, nothing reaches the weights"));
+  }
+  if (r.update_ratio > limits_.max_update_ratio) {
+    warn(str("update/weight ratio ", number(r.update_ratio), " > ", limits_.max_update_ratio,
+             ": each step rewrites the weights (learning rate too high?)"));
+  } else if (r.update_ratio < limits_.min_update_ratio && lr > 0.0) {
+    warn(str("update/weight ratio ", number(r.update_ratio), " < ", limits_.min_update_ratio,
+             ": the weights barely move (learning rate too low?)"));
+  }
+  for (const AttentionHealth& a : r.attention) {
+    const double least = *std::min_element(a.saturated.begin(), a.saturated.end());
+    if (least > limits_.max_saturated) {
+      warn(str(a.path, ": every head puts > 99% of nearly every row on one key (", number(100 * least),
+               "% of rows at least): the softmax is saturated and passes almost no gradient"));
+    }
+  }
+  return r;
+}
+
+std::string HealthReport::json() const {
+  std::string out = "{\"step\": " + std::to_string(step) + ", \"health\": {\"lr\": " + number(lr) +
+                    ", \"grad_norm\": " + number(grad_norm) +
+                    ", \"update_ratio\": " + number(update_ratio) + ", \"grad_norm_per_group\": {";
+  for (size_t i = 0; i < group_grad_norms.size(); ++i) {
+    out += (i ? ", " : "") + quoted(group_grad_norms[i].first) + ": " + number(group_grad_norms[i].second);
+  }
+  out += "}, \"update_ratio_per_group\": {";
+  for (size_t i = 0; i < group_update_ratios.size(); ++i) {
+    out += (i ? ", " : "") + quoted(group_update_ratios[i].first) + ": " + number(group_update_ratios[i].second);
+  }
+  auto list = [](const std::vector<double>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + number(v[i]);
+    return s + "]";
+  };
+  out += "}, \"attention_entropy\": {";
+  for (size_t i = 0; i < attention.size(); ++i) out += (i ? ", " : "") + quoted(attention[i].path) + ": " + list(attention[i].entropy);
+  out += "}, \"attention_saturated\": {";
+  for (size_t i = 0; i < attention.size(); ++i) out += (i ? ", " : "") + quoted(attention[i].path) + ": " + list(attention[i].saturated);
+  out += "}, \"warnings\": [";
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    std::string escaped;
+    for (const char c : warnings[i]) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    out += (i ? ", " : "") + quoted(escaped);
+  }
+  return out + "]}}";
+}
+
+std::string HealthReport::summary() const {
+  auto extreme = [](const std::vector<std::pair<std::string, double>>& v) {
+    const auto it = std::max_element(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    return it == v.end() ? std::string("-") : number(it->second) + " (" + it->first + ")";
+  };
+  double low = 1e300, high = 0.0, saturated = 0.0;
+  int64_t heads = 0;
+  for (const AttentionHealth& a : attention) {
+    for (size_t h = 0; h < a.entropy.size(); ++h) {
+      low = std::min(low, a.entropy[h]), high = std::max(high, a.entropy[h]);
+      saturated += a.saturated[h];
+      ++heads;
+    }
+  }
+  std::string out = str("health step ", step, ": grad norm ", number(grad_norm), ", largest ", extreme(group_grad_norms),
+                        "; update/weight ", number(update_ratio), ", largest ", extreme(group_update_ratios));
+  if (heads > 0) {
+    out += str("; attention entropy ", number(low), "..", number(high), " nats over ", heads, " heads, ",
+               number(100 * saturated / heads), "% of rows saturated");
+  }
+  out += "\n";
+  for (const std::string& w : warnings) out += "warning: step " + std::to_string(step) + ": " + w + "\n";
+  return out;
+}
+
+}  // namespace mt
