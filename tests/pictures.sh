@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The pictures, rendered in a real browser: a tiny run trains (and draws its curves), then
+# The pictures, rendered in a real browser: a tiny run trains (and writes its curves and its
+# report.html, which must need nothing from the network), then
 # `minitrans attention` draws one sentence per head and averaged, and `minitrans plot` redraws
 # the curves. tools/browser_check.py loads each in headless Chromium: it must parse, show the
 # expected labels with a real box on the page, and its screenshot must not be blank.
@@ -31,6 +32,13 @@ labels=(the dog sees a cat "<bos>" "<eos>" "encoder self-attention" "decoder sel
 check "$T/heads.svg" --expect "${labels[@]}" "transformer.decoder.layers.0.multihead_attn head 1"
 check "$T/mean.svg" --expect "${labels[@]}" "(mean of 2 heads)"
 check "$T/forced.svg" --expect "${labels[@]}" kano
+
+[[ -s $T/run/report.html ]] || { echo "training wrote no report.html"; exit 1; }
+grep -qiE '<script|https?://[^"]*\.(js|css)|<link ' "$T/run/report.html" && { echo "report.html is not self-contained"; exit 1; }
+check "$T/run/report.html" --expect "Run report" "Summary" "Training curves" "gradient norm (log scale)" \
+  "saturated attention rows" "Warnings:" "Sample translations" "At step 30:" "cross-attention" "Configuration" \
+  --size 1200,2400
+"$bin" report "$T/run" 2> /dev/null || exit 1
 
 "$bin" plot "$T/run" --out "$T/replot.svg" 2> /dev/null || exit 1
 cmp -s "$T/run/curves.svg" "$T/replot.svg" || { echo "plot differs from the curves training drew"; exit 1; }

@@ -22,6 +22,7 @@
 #include "train/evaluate.h"
 #include "train/explain.h"
 #include "train/plots.h"
+#include "train/report.h"
 #include "train/trainer.h"
 
 namespace po = boost::program_options;
@@ -38,6 +39,7 @@ constexpr const char* kUsage =
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "  attention  draw attention:  minitrans attention --checkpoint RUN_DIR --src \"a sentence\" [--out F.svg]\n"
     "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
+    "  report     one HTML page:   minitrans report RUN_DIR   (RUN_DIR/report.html; training writes it too)\n"
     "  explain    every tensor:    minitrans explain --checkpoint RUN_DIR | --config F --src \"...\" --tgt \"...\"\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
 
@@ -258,6 +260,14 @@ int run_plot(const std::vector<std::string>& args) {
   return 0;
 }
 
+int run_report_command(const std::vector<std::string>& args) {
+  MT_CHECK(args.size() == 1 && args[0].rfind("--", 0) != 0, "command line: usage: minitrans report RUN_DIR");
+  const std::string out = run_file(args[0], "report.html");
+  write_file_atomically(out, run_report(args[0]));
+  std::cerr << "wrote " << out << "\n";
+  return 0;
+}
+
 int run_bench(const std::vector<std::string>& args) {
   BenchOptions o;
   po::options_description desc("minitrans bench (the model and batch of shared/bench/torch_reference.py)");
@@ -303,6 +313,7 @@ int main(int argc, char** argv) {
     if (command == "attention") return run_attention(args);
     if (command == "plot") return run_plot(args);
     if (command == "explain") return run_explain(args);
+    if (command == "report") return run_report_command(args);
     std::cerr << "minitrans: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const Error& e) {

@@ -5,13 +5,13 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "autograd/check.h"
 #include "autograd/grad_mode.h"
 #include "data/text.h"
 #include "data/vocab.h"
 #include "nn/observer.h"
+#include "train/metrics.h"
 #include "train/svg.h"
 
 namespace mt {
@@ -194,7 +194,11 @@ void chart(svg::Document& doc, double x, double y, double w, double h, const std
   const double left = 56, bottom = 34, top = 40;  // the title, then the legend, above the plot
   double x_low = 1e300, x_high = -1e300, y_low = 1e300, y_high = -1e300;
   auto value = [&](double v) { return log_scale ? std::log10(std::max(v, 1e-12)) : v; };
-  for (const Series& s : series) {
+  std::vector<Series> shown = series;
+  if (log_scale) {  // a log axis has no place for zero or below
+    for (Series& s : shown) std::erase_if(s.points, [](const auto& p) { return !(p.second > 0.0); });
+  }
+  for (const Series& s : shown) {
     for (const auto& [sx, sy] : s.points) {
       x_low = std::min(x_low, sx), x_high = std::max(x_high, sx);
       y_low = std::min(y_low, value(sy)), y_high = std::max(y_high, value(sy));
@@ -224,7 +228,7 @@ void chart(svg::Document& doc, double x, double y, double w, double h, const std
   }
   doc.text(px + pw / 2, py + ph + 30, "step", 10, "middle", 0, "fill=\"#555\"");
   double legend = px;
-  for (auto it = series.begin(); it != series.end(); ++it) {
+  for (auto it = shown.begin(); it != shown.end(); ++it) {
     std::vector<std::pair<double, double>> points;
     for (const auto& [a, b] : it->points) points.emplace_back(sx(a), sy(b));
     if (points.size() > 1) doc.polyline(points, it->color);
@@ -239,12 +243,10 @@ void chart(svg::Document& doc, double x, double y, double w, double h, const std
 
 }  // namespace
 
-std::string curves_svg(const std::string& metrics_path) {
-  std::ifstream in(metrics_path);
-  MT_CHECK(in, metrics_path, ": cannot open the metrics file");
-  Series loss{"training loss", "#1f77b4"}, valid{"validation loss", "#d62728", {}, true};
-  Series bleu{"validation BLEU", "#2ca02c", {}, true}, lr{"learning rate", "#9467bd"};
-  Series speed{"target tokens/s", "#ff7f0e"};
+std::vector<nlohmann::json> read_metrics(const std::string& path) {
+  std::ifstream in(path);
+  MT_CHECK(in, path, ": cannot open the metrics file");
+  std::vector<nlohmann::json> records;
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
@@ -252,24 +254,73 @@ std::string curves_svg(const std::string& metrics_path) {
     try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception&) {
-      throw Error(str(metrics_path, ":", number, ": not a JSON object"));
+      throw Error(str(path, ":", number, ": not a JSON object"));
     }
-    MT_CHECK(j.is_object() && j.contains("step") && j["step"].is_number(), metrics_path, ":", number,
+    MT_CHECK(j.is_object() && j.contains("step") && j["step"].is_number(), path, ":", number,
              ": expected a JSON object with a \"step\"");
-    const double step = j["step"].get<double>();
-    auto add = [&](Series& s, const char* key) {
-      if (j.contains(key) && j[key].is_number() && std::isfinite(j[key].get<double>())) {
-        s.points.emplace_back(step, j[key].get<double>());
-      }
-    };
-    add(loss, "loss");
-    add(valid, "valid_loss");
-    add(lr, "lr");
-    add(speed, "tokens_per_s");
-    if (j.contains("valid_bleu") && j["valid_bleu"].is_number() && j["valid_bleu"].get<double>() >= 0) {
-      add(bleu, "valid_bleu");
+    records.push_back(std::move(j));
+  }
+  return records;
+}
+
+namespace {
+
+// (step, value) for every record that has a finite `key`, optionally inside `within`.
+std::vector<std::pair<double, double>> series_of(const std::vector<nlohmann::json>& records, const char* key,
+                                                 const char* within = nullptr) {
+  std::vector<std::pair<double, double>> points;
+  for (const auto& r : records) {
+    const nlohmann::json* j = &r;
+    if (within) {
+      if (!r.contains(within)) continue;
+      j = &r[within];
+    }
+    if (j->contains(key) && (*j)[key].is_number() && std::isfinite((*j)[key].get<double>())) {
+      points.emplace_back(r["step"].get<double>(), (*j)[key].get<double>());
     }
   }
+  return points;
+}
+
+}  // namespace
+
+std::string health_svg(const std::string& metrics_path) {
+  const std::vector<nlohmann::json> records = read_metrics(metrics_path);
+  const Series grad{"gradient norm", "#1f77b4", series_of(records, "grad_norm", "health")};
+  const Series ratio{"update/weight", "#9467bd", series_of(records, "update_ratio", "health")};
+  Series entropy{"lowest head entropy (nats)", "#2ca02c"}, saturated{"saturated rows (share)", "#d62728"};
+  for (const auto& r : records) {
+    if (!r.contains("health")) continue;
+    double low = 1e300, share = 0.0;
+    int64_t heads = 0;
+    for (const auto& [path, values] : r["health"]["attention_entropy"].items()) {
+      for (const auto& v : values) low = std::min(low, v.is_number() ? v.get<double>() : low);
+    }
+    for (const auto& [path, values] : r["health"]["attention_saturated"].items()) {
+      for (const auto& v : values) share += v.is_number() ? v.get<double>() : 0.0, ++heads;
+    }
+    if (heads == 0) continue;
+    entropy.points.emplace_back(r["step"].get<double>(), low);
+    saturated.points.emplace_back(r["step"].get<double>(), share / heads);
+  }
+  svg::Document doc;
+  const double w = 440, h = 260;
+  chart(doc, 10, 10, w, h, "gradient norm (log scale)", {grad}, true);
+  chart(doc, 10 + w, 10, w, h, "update/weight ratio (log scale)", {ratio}, true);
+  chart(doc, 10, 10 + h, w, h, "attention entropy", {entropy});
+  chart(doc, 10 + w, 10 + h, w, h, "saturated attention rows", {saturated});
+  doc.size(2 * w + 20, 2 * h + 20);
+  return doc.str();
+}
+
+std::string curves_svg(const std::string& metrics_path) {
+  const std::vector<nlohmann::json> records = read_metrics(metrics_path);
+  const Series loss{"training loss", "#1f77b4", series_of(records, "loss")};
+  const Series valid{"validation loss", "#d62728", series_of(records, "valid_loss"), true};
+  Series bleu{"validation BLEU", "#2ca02c", series_of(records, "valid_bleu"), true};
+  std::erase_if(bleu.points, [](const auto& p) { return p.second < 0; });  // -1: BLEU not computed
+  const Series lr{"learning rate", "#9467bd", series_of(records, "lr")};
+  const Series speed{"target tokens/s", "#ff7f0e", series_of(records, "tokens_per_s")};
   svg::Document doc;
   const double w = 440, h = 260;
   doc.text(20, 24, "Training curves: " + metrics_path, 14, "start", 0, "font-weight=\"bold\"");

@@ -53,4 +53,8 @@ std::string attention_svg(const std::vector<AttentionMap>& maps, bool average_he
 /// the file and line.
 std::string curves_svg(const std::string& metrics_path);
 
+/// The health monitor's figures of a metrics.jsonl file (health.h): gradient norm and
+/// update/weight ratio (log scales), the lowest attention entropy, the share of saturated rows.
+std::string health_svg(const std::string& metrics_path);
+
 }  // namespace mt

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "autograd/check.h"
 #include "autograd/kernels/threading.h"
@@ -28,6 +29,7 @@
 #include "train/health.h"
 #include "train/mask_check.h"
 #include "train/plots.h"
+#include "train/report.h"
 #include "train/safetensors.h"
 #include "train/schedule.h"
 
@@ -206,7 +208,15 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     if (!valid_pairs.empty()) {
       const double valid_loss = teacher_forced_loss(model, src_vocab, tgt_vocab, valid_pairs, d.max_tokens);
       double bleu = -1.0;
-      if (!bleu_pairs.empty()) bleu = evaluate(model, src_vocab, tgt_vocab, bleu_pairs, decode).bleu.score;
+      if (!bleu_pairs.empty()) {
+        const EvalResult e = evaluate(model, src_vocab, tgt_vocab, bleu_pairs, decode);
+        bleu = e.bleu.score;
+        nlohmann::json samples = nlohmann::json::array();  // a few translations, for the run report
+        for (size_t i = 0; i < std::min<size_t>(3, e.hypotheses.size()); ++i) {
+          samples.push_back({{"src", data::join(bleu_pairs[i].src)}, {"ref", e.references[i]}, {"hyp", e.hypotheses[i]}});
+        }
+        record(nlohmann::json{{"step", state.step}, {"samples", samples}}.dump());
+      }
       const bool best = valid_loss < state.best_valid_loss;
       if (best) {
         state.best_valid_loss = valid_loss;
@@ -383,7 +393,11 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     log << line << "\n";
     result.test_bleu = r.bleu.score;
     result.test_exact_match = r.exact_match;
+    record(str("{\"step\": ", state.step, ", \"test_bleu\": ", r.bleu.score, ", \"test_exact_match\": ", r.exact_match,
+               ", \"test_loss\": ", r.loss, ", \"test_sentences\": ", r.sentences, "}"));
   }
+  write_or_stop([&] { write_file_atomically(run_file(dir, "report.html"), run_report(dir)); });
+  log << "report: " << run_file(dir, "report.html") << "\n";
   return result;
 }
 

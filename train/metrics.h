@@ -1,0 +1,17 @@
+// Reading metrics.jsonl, the run's record: one JSON object per line, each with a "step" and
+// some of: loss, lr, tokens_per_s (training), valid_loss, valid_bleu (validation), samples
+// (translations at a validation), health (health.h), test_bleu and test_exact_match (the end).
+// Read by the pictures (plots.h) and the run report (report.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mt {
+
+/// Every record of a metrics file, in order. A line that is not a JSON object with a numeric
+/// "step" is an error naming the file and line.
+std::vector<nlohmann::json> read_metrics(const std::string& path);
+
+}  // namespace mt
