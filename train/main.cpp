@@ -3,6 +3,7 @@
 //   minitrans train --config FILE [--section.key=value ...]   |   minitrans train --resume DIR [...]
 //   minitrans translate --checkpoint DIR [--beam N] [--max-len N] < src.txt > hyp.txt
 //   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
@@ -56,6 +57,7 @@ int run_train(std::vector<std::string> args) {
   const auto print_flag = std::find(args.begin(), args.end(), "--print-config");
   const bool print_config = print_flag != args.end();
   if (print_config) args.erase(print_flag);
+  std::replace(args.begin(), args.end(), std::string("--profile"), std::string("--train.profile=true"));  // short form
   // --resume DIR: the run's own config.ini, with any overrides given after it.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--resume" || args[i].rfind("--resume=", 0) == 0) {
@@ -80,7 +82,8 @@ int run_train(std::vector<std::string> args) {
   const Config config = parse_train_config(args, &help);
   if (!help.empty()) {
     std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n"
-                 "       [--print-config: print every effective option and its source, then exit]\n\n"
+                 "       [--print-config: print every effective option and its source, then exit]\n"
+                 "       [--profile: the same as --train.profile=true]\n\n"
               << help;
     return 0;
   }
