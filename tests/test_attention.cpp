@@ -77,7 +77,7 @@ TEST_CASE("attention: gradcheck, self and cross, with masks and dropout") {
   }, {q, kv});
 }
 
-TEST_CASE("attention: weights are the masked softmax; a query with every key padded stays finite") {
+TEST_CASE("attention: weights are the masked softmax, and a query with every key padded stays finite") {
   const Tensor q = param({2, 2, 4}, 321), kv = param({2, 3, 8}, 322);
   const IntTensor pad({1, 1, 1, 0, 1, 0}, {2, 3});
   Tensor weights;

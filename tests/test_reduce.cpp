@@ -35,7 +35,7 @@ TEST_CASE("sum over a large column block equals a double-precision sum") {
   }
 }
 
-TEST_CASE("argmax returns the first maximum; sum_to undoes broadcasting") {
+TEST_CASE("argmax returns the first maximum, and sum_to undoes broadcasting") {
   const Tensor x = from_values({1, 5, 5, 2, 9, 0}, {2, 3});
   const IntTensor idx = argmax(x, 1);
   CHECK(idx.values == std::vector<int32_t>{1, 1});

@@ -46,6 +46,9 @@ struct CachedPrimitive {
   dnnl::matmul primitive;
   memory::desc a, b, c, bias;
   bool reference_impl;  // oneDNN found no optimized kernel for these strides
+  // The arguments, created once: each call only points them at its data (set_data_handle),
+  // which saves building memory objects and a map per call (small products feel it).
+  std::unordered_map<int, memory> args;
 };
 
 struct KeyHash {
@@ -78,7 +81,7 @@ void set_omp_threads(ThreadState& state, int n) {
   }
 }
 
-const CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
+CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
   std::vector<int64_t> key;
   key.reserve(6 * a.dims.size() + 1);
   for (const View* v : {&a, &b, &c}) {
@@ -99,16 +102,21 @@ const CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, 
   const dnnl::matmul::primitive_desc pd(
       bias.data ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md), cpu_engine());
   const bool reference = std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
-  return state.cache.emplace(std::move(key), CachedPrimitive{dnnl::matmul(pd), a_md, b_md, c_md, bias_md, reference})
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(a_md, cpu_engine(), DNNL_MEMORY_NONE)},
+                                       {DNNL_ARG_WEIGHTS, memory(b_md, cpu_engine(), DNNL_MEMORY_NONE)},
+                                       {DNNL_ARG_DST, memory(c_md, cpu_engine(), DNNL_MEMORY_NONE)}};
+  if (bias.data) args.emplace(DNNL_ARG_BIAS, memory(bias_md, cpu_engine(), DNNL_MEMORY_NONE));
+  return state.cache
+      .emplace(std::move(key), CachedPrimitive{dnnl::matmul(pd), a_md, b_md, c_md, bias_md, reference, std::move(args)})
       .first->second;
 }
 
-void execute(ThreadState& state, const CachedPrimitive& p, const View& a, const View& b, const View& c,
-             const Bias& bias) {
-  memory a_mem(p.a, cpu_engine(), a.data), b_mem(p.b, cpu_engine(), b.data), c_mem(p.c, cpu_engine(), c.data);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
-  if (bias.data) args.emplace(DNNL_ARG_BIAS, memory(p.bias, cpu_engine(), const_cast<float*>(bias.data)));
-  p.primitive.execute(state.stream, args);
+void execute(ThreadState& state, CachedPrimitive& p, const View& a, const View& b, const View& c, const Bias& bias) {
+  p.args.at(DNNL_ARG_SRC).set_data_handle(a.data);
+  p.args.at(DNNL_ARG_WEIGHTS).set_data_handle(b.data);
+  p.args.at(DNNL_ARG_DST).set_data_handle(c.data);
+  if (bias.data) p.args.at(DNNL_ARG_BIAS).set_data_handle(const_cast<float*>(bias.data));
+  p.primitive.execute(state.stream, p.args);
   state.stream.wait();
 }
 
@@ -140,7 +148,7 @@ void unpack(const View& packed, const View& v) {
 // kernel are repacked first: the operands into row-major copies, the result through a
 // row-major buffer copied out after.
 void run(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
-  const CachedPrimitive& p = lookup(state, a, b, c, bias);
+  CachedPrimitive& p = lookup(state, a, b, c, bias);
   if (!p.reference_impl) return execute(state, p, a, b, c, bias);
   std::vector<float> a_packed = pack(a), b_packed = pack(b), c_packed(numel(c.dims));
   const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};

@@ -30,7 +30,7 @@ TEST_CASE("attention: gradcheck for self-attention with both masks and for cross
                   with_params(mha, {x, memory}));
 }
 
-TEST_CASE("attention: a padded key gets exactly zero weight; position t never attends to t+1") {
+TEST_CASE("attention: a padded key gets exactly zero weight, and position t never attends to t+1") {
   manual_seed(14);
   nn::MultiHeadAttention mha(8, 2);
   const Tensor x = param({2, 5, 8}, 15);

@@ -73,7 +73,7 @@ TEST_CASE("Dropout: no parameters, active only in training") {
   check_error([] { nn::Dropout(1.0f); }, {"Dropout", "1"});
 }
 
-TEST_CASE("PositionalEncoding: the sinusoid table, not saved; the learned table, saved and trained") {
+TEST_CASE("PositionalEncoding: the sinusoid table, not saved, and the learned table, saved and trained") {
   const Tensor pe = nn::sinusoidal_table(4, 8);
   const std::vector<float> v = pe.to_vector();
   CHECK(v[0] == 0.0f);  // sin(0)

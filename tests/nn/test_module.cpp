@@ -42,7 +42,7 @@ TEST_CASE("module: dotted parameter names in registration order, buffers in the 
   for (const Tensor& p : toy.parameters()) CHECK(p.requires_grad());
 }
 
-TEST_CASE("module: train and eval reach every child; zero_grad clears every parameter") {
+TEST_CASE("module: train and eval reach every child, and zero_grad clears every parameter") {
   Toy toy;
   toy.eval();
   CHECK_FALSE(toy.is_training());

@@ -170,15 +170,16 @@ HealthReport watched_step(nn::Transformer& model, HealthMonitor& monitor, float 
 TEST_CASE("health: gradient norms and update ratios per group, attention entropy per head, as JSON") {
   const auto owned = tiny_model(9);
   nn::Transformer& model = *owned;
+  const std::vector<Tensor> params = model.parameters();
   std::vector<std::vector<float>> weights;
-  for (const Tensor& p : model.parameters()) weights.push_back(p.to_vector());
+  for (const Tensor& p : params) weights.push_back(p.to_vector());
   HealthMonitor monitor(model);
   const HealthReport r = watched_step(model, monitor, 0.1f);
 
   // SGD moves each weight by lr·g, so ||ΔW|| / ||W|| = lr·||g|| / ||W||.
   double g2 = 0.0, w2 = 0.0;
   for (size_t i = 0; i < weights.size(); ++i) {
-    const Tensor& p = model.parameters()[i];
+    const Tensor& p = params[i];
     if (p.grad().defined()) {
       for (const float g : p.grad().to_vector()) g2 += double(g) * g;
     }

@@ -140,7 +140,7 @@ TEST_CASE("to_dot: ops with shapes, named parameters, other leaves, one edge per
   CHECK(to_dot(x).find("\"input\\n[2, 4]\"") != std::string::npos);  // a leaf alone
 }
 
-TEST_CASE("Observer: sees ids, module outputs by path and every attention; nothing without one") {
+TEST_CASE("Observer: sees ids, module outputs by path and every attention, and nothing without a scope") {
   const auto owned = tiny_model();
   const nn::Transformer& model = *owned;
   struct Log : nn::Observer {
