@@ -76,6 +76,18 @@ void bench_matmul() {
     const double g = matmul_gflops(c);
     std::printf("%s %8.1f GFLOP/s  %5.1f%% of peak\n", c.what, g, 100.0 * g / peak);
   }
+  // What a small product costs beyond its arithmetic: toy's products are this size, and make
+  // dozens of such calls per step. One thread, so no task split is timed.
+  NoGradGuard no_grad;
+  const Tensor x = randn({32, 64}), w = randn({64, 64}), bias = randn({64});
+  const int previous = num_threads();
+  set_num_threads(1);
+  constexpr int kCalls = 2000;
+  const double t = median_seconds([&] {
+    for (int i = 0; i < kCalls; ++i) linear(x, w, bias);
+  });
+  set_num_threads(previous);
+  std::printf("per call, linear x[32,64]·Wᵀ[64] + bias (262 kFLOP), 1 thread: %.2f µs\n", t / kCalls * 1e6);
 }
 
 void bench_rows() {

@@ -36,16 +36,20 @@ struct DropoutMask {
 
   // out[i] = in[i]·scale or 0 for i in [0, n), on all cores.
   void apply(const float* in, float* out, int64_t n) const {
-    parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-      // Runs of counters that share their upper 32 bits share a key.
-      for (int64_t i = begin; i < end;) {
-        const uint64_t counter = first + static_cast<uint64_t>(i);
-        const uint32_t low = static_cast<uint32_t>(counter);
-        const int64_t run_end = std::min<int64_t>(end, i + static_cast<int64_t>((uint64_t{1} << 32) - low));
-        apply_run(in + i, out + i, run_end - i, random_key32(seed, counter >> 32), low, threshold, scale);
-        i = run_end;
-      }
-    });
+    parallel_for(n, kElementGrain,
+                 [&](int64_t begin, int64_t end) { apply_part(in + begin, out + begin, begin, end - begin); });
+  }
+
+  // The same for the n elements from element `begin` on, on the calling thread: in and out
+  // point at that element (they must not overlap).
+  void apply_part(const float* in, float* out, int64_t begin, int64_t n) const {
+    for (int64_t i = 0; i < n;) {  // runs of counters that share their upper 32 bits share a key
+      const uint64_t counter = first + static_cast<uint64_t>(begin + i);
+      const uint32_t low = static_cast<uint32_t>(counter);
+      const int64_t run_end = std::min<int64_t>(n, i + static_cast<int64_t>((uint64_t{1} << 32) - low));
+      apply_run(in + i, out + i, run_end - i, random_key32(seed, counter >> 32), low, threshold, scale);
+      i = run_end;
+    }
   }
 };
 

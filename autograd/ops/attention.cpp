@@ -95,18 +95,32 @@ void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const fl
   }
 }
 
-// c[B, H, M, N] (or strided) = a · b, with optional transposes of the last two dims.
+// c[B, H, M, N] (or strided) = a · b, with optional transposes of the last two dims, one head
+// at a time: head_product(bh) computes head bh = b·H + h.
+struct HeadProduct {
+  HeadProduct(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides)
+      : x(matmul_operand(a, 4, ta)), y(matmul_operand(b, 4, tb)), c(c), cs(c_strides) {}
+  int64_t m() const { return x.dims[2]; }
+  int64_t n() const { return y.dims[3]; }
+  int64_t k() const { return x.dims[3]; }
+  void operator()(int64_t bh) const {
+    const int64_t heads = x.dims[1], i = bh / heads, h = bh % heads;
+    small_product(x.data + i * x.strides[0] + h * x.strides[1], x.strides[2], x.strides[3],
+                  y.data + i * y.strides[0] + h * y.strides[1], y.strides[2], y.strides[3], c + i * cs[0] + h * cs[1],
+                  cs[2], cs[3], m(), n(), k());
+  }
+  MatmulOperand x, y;
+  float* c;
+  Strides cs;
+};
+
+// The whole product: oneDNN for large heads, else the loops above, heads split over cores.
 void product(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides) {
-  const MatmulOperand x = matmul_operand(a, 4, ta), y = matmul_operand(b, 4, tb);
-  const int64_t m = x.dims[2], k = x.dims[3], n = y.dims[3], heads = x.dims[1];
-  if (m * n * k > kSmallProduct) return matmul_kernel(x, y, c, c_strides);
-  parallel_for(x.dims[0] * heads, std::max<int64_t>(1, 4 * kSmallProduct / (m * n * k)), [&](int64_t begin, int64_t end) {
-    for (int64_t bh = begin; bh < end; ++bh) {
-      const int64_t i = bh / heads, h = bh % heads;
-      small_product(x.data + i * x.strides[0] + h * x.strides[1], x.strides[2], x.strides[3],
-                    y.data + i * y.strides[0] + h * y.strides[1], y.strides[2], y.strides[3],
-                    c + i * c_strides[0] + h * c_strides[1], c_strides[2], c_strides[3], m, n, k);
-    }
+  const HeadProduct p(a, ta, b, tb, c, c_strides);
+  const int64_t work = p.m() * p.n() * p.k();
+  if (work > kSmallProduct) return matmul_kernel(p.x, p.y, c, c_strides);
+  parallel_for(p.x.dims[0] * p.x.dims[1], std::max<int64_t>(1, 4 * kSmallProduct / work), [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; ++bh) p(bh);
   });
 }
 
@@ -171,6 +185,22 @@ void softmax_backward(float* dp, const float* p, const Geometry& g) {
   });
 }
 
+// dS = P·(dP - Σ dP·P)·scale for the rows of one head.
+void softmax_backward_head(float* __restrict dp, const float* __restrict p, int64_t t, int64_t s, float scale) {
+  for (int64_t r = 0; r < t; ++r) {
+    float* d = dp + r * s;
+    const float* y = p + r * s;
+    const float dot = row_dot(d, y, s);
+#pragma omp simd
+    for (int64_t j = 0; j < s; ++j) d[j] = y[j] * (d[j] - dot) * scale;
+  }
+}
+
+// Heads this small (toy: 15 x 15 x 16) run every step of one head in one task, so a call
+// costs one dispatch over the cores instead of one per step, and a head's scores stay in cache.
+bool small_heads(const Geometry& g) { return g.t * g.s * g.dh <= kSmallProduct; }
+int64_t heads_per_task(const Geometry& g) { return std::max<int64_t>(1, 4 * kSmallProduct / (g.t * g.s * g.dh)); }
+
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding, bool causal,
@@ -199,18 +229,31 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
   const Strides merged = {g.t * d, g.dh, d, 1};  // [B, H, T, Dh] inside a [B, T, D] tensor
 
   Tensor probs({g.b, g.h, g.t, g.s});  // P = softmax(QKᵀ/√Dh, masked)
-  product(qh, false, kh, true, probs.data(), scores_strides);
-  masked_softmax(probs.data(), g, key_padding, causal);
-  if (weights) *weights = probs;
   const bool drop = training && dropout_p > 0.0f;
   const DropoutMask mask = drop ? DropoutMask::draw(dropout_p, probs.numel()) : DropoutMask{};
-  Tensor dropped = probs;
-  if (drop) {
-    dropped = Tensor(probs.shape());
-    mask.apply(probs.data(), dropped.data(), probs.numel());
-  }
+  Tensor dropped = drop ? Tensor(probs.shape()) : probs;
   Tensor out({g.b, g.t, d});
-  product(dropped, false, vh, false, out.data(), merged);
+  if (small_heads(g)) {
+    const HeadProduct scores(qh, false, kh, true, probs.data(), scores_strides);
+    const HeadProduct weighted(dropped, false, vh, false, out.data(), merged);
+    const int64_t block = g.t * g.s;
+    parallel_for(g.b * g.h, heads_per_task(g), [&](int64_t begin, int64_t end) {
+      std::vector<float> maxima(g.t);
+      for (int64_t bh = begin; bh < end; ++bh) {
+        scores(bh);
+        const int32_t* pad = key_padding ? key_padding->values.data() + (bh / g.h) * g.s : nullptr;
+        masked_softmax_block(probs.data() + bh * block, pad, causal, g.t, g.s, g.scale, maxima.data());
+        if (drop) mask.apply_part(probs.data() + bh * block, dropped.data() + bh * block, bh * block, block);
+        weighted(bh);
+      }
+    });
+  } else {
+    product(qh, false, kh, true, probs.data(), scores_strides);
+    masked_softmax(probs.data(), g, key_padding, causal);
+    if (drop) mask.apply(probs.data(), dropped.data(), probs.numel());
+    product(dropped, false, vh, false, out.data(), merged);
+  }
+  if (weights) *weights = probs;
 
   // With P the probabilities and P' = dropout(P):
   //   dV = P'ᵀ·dO,  dP = dropout(dO·Vᵀ),  dS = P·(dP - Σ dP·P)/√Dh,  dQ = dS·K,  dK = dSᵀ·Q
@@ -227,6 +270,31 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
     const Tensor dvh = heads_of(dkv_packed, self ? 2 * d : d, g.h, g.dh);
 
     Tensor dp({g.b, g.h, g.t, g.s});
+    if (small_heads(g)) {  // the same steps as below, one head at a time
+      Tensor dropped = drop ? Tensor(probs.shape()) : probs;
+      const HeadProduct dp_of(dyh, false, vh, true, dp.data(), scores_strides);
+      const HeadProduct dv_of(dropped, true, dyh, false, dvh.data(), dvh.strides());
+      const HeadProduct dq_of(dp, false, kh, false, dqh.data(), dqh.strides());
+      const HeadProduct dk_of(dp, true, qh, false, dkh.data(), dkh.strides());
+      const int64_t block = g.t * g.s;
+      parallel_for(g.b * g.h, heads_per_task(g), [&](int64_t begin, int64_t end) {
+        std::vector<float> undropped(drop ? block : 0);
+        for (int64_t bh = begin; bh < end; ++bh) {
+          float* dp_head = dp.data() + bh * block;
+          dp_of(bh);  // dP' = dO·Vᵀ
+          if (drop) {
+            mask.apply_part(probs.data() + bh * block, dropped.data() + bh * block, bh * block, block);  // P' again
+            mask.apply_part(dp_head, undropped.data(), bh * block, block);
+            std::copy(undropped.begin(), undropped.end(), dp_head);
+          }
+          dv_of(bh);  // dV = P'ᵀ·dO
+          softmax_backward_head(dp_head, probs.data() + bh * block, g.t, g.s, g.scale);
+          dq_of(bh);  // dQ = dS·K
+          dk_of(bh);  // dK = dSᵀ·Q
+        }
+      });
+      return std::vector<Tensor>{dq_packed, self ? Tensor() : dkv_packed};
+    }
     product(dyh, false, vh, true, dp.data(), scores_strides);  // dP' = dO·Vᵀ
     if (drop) {
       Tensor dropped(probs.shape());
