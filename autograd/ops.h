@@ -126,6 +126,9 @@ Tensor embedding(const Tensor& weight, const IntTensor& ids, int64_t padding_idx
 /// In training, zeroes each element with probability p and scales the rest by 1/(1-p);
 /// identity in evaluation.
 Tensor dropout(const Tensor& x, float p, bool training);
+/// residual + dropout(x, p, training) in one pass, with the same random draws as dropout(x):
+/// the "x + dropout(sublayer(x))" of every Transformer layer. Shapes must be equal.
+Tensor residual_dropout(const Tensor& residual, const Tensor& x, float p, bool training);
 
 // ---- normalization (ops/layer_norm.cpp) -----------------------------------------------------
 /// Normalizes over the last dim (size D) then scales by weight [D] and shifts by bias [D].

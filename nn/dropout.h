@@ -9,6 +9,8 @@ class Dropout : public Module {
  public:
   explicit Dropout(float p);
   Tensor forward(const Tensor& x) const;
+  /// residual + forward(x), fused (residual_dropout): a layer's residual connection.
+  Tensor add_to(const Tensor& residual, const Tensor& x) const;
 
   const float p;
 

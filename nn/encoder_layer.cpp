@@ -23,14 +23,15 @@ EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
 }
 
 Tensor EncoderLayer::forward(const Tensor& x, const IntTensor* src_padding) const {
-  auto attend = [&](const Tensor& h) { return dropout1->forward(self_attn->forward(h, h, src_padding, false)); };
-  auto feed = [&](const Tensor& h) { return dropout2->forward(observed(ff->forward(h), "feed_forward")); };
+  // Each residual connection "r + dropout(sublayer)" is one fused op (Dropout::add_to).
+  auto attend = [&](const Tensor& h) { return self_attn->forward(h, h, src_padding, false); };
+  auto feed = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
   if (options.norm_first) {
-    const Tensor h = x + attend(norm1->forward(x));
-    return observed(h + feed(norm2->forward(h)));
+    const Tensor h = dropout1->add_to(x, attend(norm1->forward(x)));
+    return observed(dropout2->add_to(h, feed(norm2->forward(h))));
   }
-  const Tensor h = norm1->forward(x + attend(x));
-  return observed(norm2->forward(h + feed(h)));
+  const Tensor h = norm1->forward(dropout1->add_to(x, attend(x)));
+  return observed(norm2->forward(dropout2->add_to(h, feed(h))));
 }
 
 DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
@@ -48,17 +49,15 @@ DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
 
 template <typename SelfAttend, typename CrossAttend>
 Tensor DecoderLayer::combine(const Tensor& y, const SelfAttend& self_attend, const CrossAttend& cross_attend) const {
-  auto self_block = [&](const Tensor& h) { return dropout1->forward(self_attend(h)); };
-  auto cross_block = [&](const Tensor& h) { return dropout2->forward(cross_attend(h)); };
-  auto feed = [&](const Tensor& h) { return dropout3->forward(observed(ff->forward(h), "feed_forward")); };
+  auto feed = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
   if (options.norm_first) {
-    Tensor h = y + self_block(norm1->forward(y));
-    h = h + cross_block(norm2->forward(h));
-    return observed(h + feed(norm3->forward(h)));
+    Tensor h = dropout1->add_to(y, self_attend(norm1->forward(y)));
+    h = dropout2->add_to(h, cross_attend(norm2->forward(h)));
+    return observed(dropout3->add_to(h, feed(norm3->forward(h))));
   }
-  Tensor h = norm1->forward(y + self_block(y));
-  h = norm2->forward(h + cross_block(h));
-  return observed(norm3->forward(h + feed(h)));
+  Tensor h = norm1->forward(dropout1->add_to(y, self_attend(y)));
+  h = norm2->forward(dropout2->add_to(h, cross_attend(h)));
+  return observed(norm3->forward(dropout3->add_to(h, feed(h))));
 }
 
 Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,

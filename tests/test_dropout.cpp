@@ -1,5 +1,5 @@
 // Tests of autograd/ops/dropout.cpp — dropout: identity in evaluation (PyTorch fixture), drop rate and scaling in training,
-// reproducible masks, gradcheck with a fixed mask, errors.
+// reproducible masks, gradcheck with a fixed mask, errors; residual_dropout against its composite twin.
 #include <cmath>
 
 #include "tests/reference.h"
@@ -48,4 +48,32 @@ TEST_CASE("dropout gradcheck with a fixed mask") {
 
 TEST_CASE("dropout rejects a probability outside [0, 1]") {
   check_error([] { dropout(ones({2}), 1.5f, true); }, {"dropout", "1.5"});
+}
+
+TEST_CASE("residual_dropout equals residual + dropout(x) with the same draws, values and gradients") {
+  const Tensor r1 = param({3, 5, 7}, 401), x1 = param({3, 5, 7}, 402);
+  const Tensor r2 = param({3, 5, 7}, 401), x2 = param({3, 5, 7}, 402);
+  manual_seed(11);
+  const Tensor fused = residual_dropout(r1, x1, 0.4f, true);
+  manual_seed(11);
+  const Tensor composite = r2 + dropout(x2, 0.4f, true);
+  check_close(fused, composite, 1e-6, 1e-7);  // the same draws; the fused sum may round once (FMA)
+  const Tensor w = param({3, 5, 7}, 403);
+  sum(fused * w.detach()).backward();
+  sum(composite * w.detach()).backward();
+  CHECK(r1.grad().to_vector() == r2.grad().to_vector());
+  CHECK(x1.grad().to_vector() == x2.grad().to_vector());
+  CHECK(random_counter() > 0);  // both drew their counters from the same generator
+}
+
+TEST_CASE("residual_dropout gradcheck, evaluation mode, and errors") {
+  const Tensor r = param({4, 6}, 404), x = param({4, 6}, 405);
+  check_gradients([](const auto& v) {
+    manual_seed(6);
+    return residual_dropout(v[0], v[1], 0.3f, true);
+  }, {r, x});
+  check_close(residual_dropout(r, x, 0.3f, false), r + x, 0.0, 0.0);
+  check_close(residual_dropout(r, x, 0.0f, true), r + x, 0.0, 0.0);
+  check_error([&] { residual_dropout(r, param({6, 4}, 406), 0.1f, true); }, {"residual_dropout", "[4, 6]", "[6, 4]"});
+  check_error([&] { residual_dropout(r, x, 1.0f, true); }, {"residual_dropout", "[0, 1)"});
 }

@@ -22,6 +22,16 @@ inline void apply_run(const float* __restrict in, float* __restrict out, int64_t
   }
 }
 
+// out[k] = residual[k] + in[k]·keep (or + 0), the same draws as apply_run: dropout and the
+// residual sum that follows it in one pass.
+inline void apply_add_run(const float* __restrict in, const float* __restrict residual, float* __restrict out,
+                          int64_t n, uint32_t key, uint32_t low, uint32_t cut, float keep) {
+  for (int64_t k = 0; k < n; ++k) {
+    const uint32_t bits = random_bits32(key, low + static_cast<uint32_t>(k));
+    out[k] = residual[k] + in[k] * (bits >= cut ? keep : 0.0f);
+  }
+}
+
 // Element i is kept when the 32-bit draw for counter first + i is at least the threshold.
 struct DropoutMask {
   /// Reserves the counters for n decisions with drop probability p (0 < p < 1).
@@ -38,6 +48,20 @@ struct DropoutMask {
   void apply(const float* in, float* out, int64_t n) const {
     parallel_for(n, kElementGrain,
                  [&](int64_t begin, int64_t end) { apply_part(in + begin, out + begin, begin, end - begin); });
+  }
+
+  // out[i] = residual[i] + (in[i]·scale or 0) for i in [0, n), on all cores.
+  void apply_add(const float* in, const float* residual, float* out, int64_t n) const {
+    parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end;) {
+        const uint64_t counter = first + static_cast<uint64_t>(i);
+        const uint32_t low = static_cast<uint32_t>(counter);
+        const int64_t run_end = std::min<int64_t>(end, i + static_cast<int64_t>((uint64_t{1} << 32) - low));
+        apply_add_run(in + i, residual + i, out + i, run_end - i, random_key32(seed, counter >> 32), low, threshold,
+                      scale);
+        i = run_end;
+      }
+    });
   }
 
   // The same for the n elements from element `begin` on, on the calling thread: in and out

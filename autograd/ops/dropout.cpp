@@ -36,4 +36,22 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   });
 }
 
+Tensor residual_dropout(const Tensor& residual, const Tensor& x, float p, bool training) {
+  MT_CHECK(residual.shape() == x.shape(), "residual_dropout: residual ", residual.shape(), " and x ", x.shape(),
+           " differ in shape");
+  MT_CHECK(p >= 0.0f && p < 1.0f, "residual_dropout: probability must be in [0, 1), got ", p);
+  if (!training || p == 0.0f) return residual + x;
+  MT_PROFILE("residual_dropout");
+  const Tensor xc = contiguous(x.detach()), rc = contiguous(residual.detach());
+  const DropoutMask mask = DropoutMask::draw(p, x.numel());  // the draws dropout(x) would make
+  Tensor out(x.shape());
+  mask.apply_add(xc.data(), rc.data(), out.data(), out.numel());
+  // d residual = dy; dx = dy·scale where kept, 0 where dropped
+  return record("residual_dropout", out, {residual, x}, [mask](const Tensor& dy) {
+    Tensor dx(dy.shape());
+    mask.apply(dy.data(), dx.data(), dx.numel());
+    return std::vector<Tensor>{dy, dx};
+  });
+}
+
 }  // namespace mt
