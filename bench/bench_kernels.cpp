@@ -71,6 +71,10 @@ void bench_matmul() {
       {"base attention P·V [64,8,25,25]  ", {64, 8, 25, 25}, {64, 8, 25, 64}, false, false},
       {"small FF1 x[1792,256]·Wᵀ[512]    ", {1792, 256}, {512, 256}, false, true},
       {"toy FF1 x[640,64]·Wᵀ[256]        ", {640, 64}, {256, 64}, false, true},
+      {"toy FF1 dX = dY[640,256]·W       ", {640, 256}, {256, 64}, false, false},
+      {"toy FF1 dW = dYᵀ·X [256,640,64]  ", {640, 256}, {640, 64}, true, false},
+      {"toy out proj x[640,64]·Wᵀ[64]    ", {640, 64}, {64, 64}, false, true},
+      {"toy out proj dW = dYᵀ·X [64,640] ", {640, 64}, {640, 64}, true, false},
   };
   for (const MatmulCase& c : cases) {
     const double g = matmul_gflops(c);

@@ -1,6 +1,7 @@
 // Optimizers and clipping; see optimizer.h. The element loops run on TBB through parallel_for.
 #include "train/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/check.h"
@@ -10,6 +11,23 @@
 namespace mt {
 
 namespace {
+
+// Calls fn(i, begin, end) on the element ranges of every tensor i (of sizes[i] elements, 0 to
+// skip one), cut into tasks of about kElementGrain elements across tensor boundaries: one
+// dispatch over the cores for all the parameters, small ones included (most are biases).
+template <typename Fn>
+void for_all_elements(const std::vector<int64_t>& sizes, const Fn& fn) {
+  std::vector<int64_t> offsets(sizes.size() + 1, 0);
+  for (size_t i = 0; i < sizes.size(); ++i) offsets[i + 1] = offsets[i] + sizes[i];
+  parallel_for(offsets.back(), kElementGrain, [&](int64_t begin, int64_t end) {
+    size_t i = std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin() - 1;
+    for (; begin < end; ++i) {
+      const int64_t stop = std::min(end, offsets[i + 1]);
+      if (stop > begin) fn(i, begin - offsets[i], stop - offsets[i]);
+      begin = stop;
+    }
+  });
+}
 
 // The update loops are plain functions over restrict pointers and scalars passed by value, so
 // the compiler vectorizes them (inside a lambda capturing by reference it must assume a store
@@ -66,18 +84,18 @@ void Sgd::step() {
   MT_PROFILE("optimizer (sgd)");
   ++steps_;
   const SgdOptions& o = options_;
+  std::vector<int64_t> sizes(params_.size(), 0);
+  std::vector<char> first(params_.size(), 0);
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
-    if (!p.grad().defined()) continue;
-    const bool first = !momentum_[i].defined();
-    if (o.momentum != 0.0f && first) momentum_[i] = zeros(p.shape());
-    float* w = p.data();
-    const float* g = p.grad().data();
-    float* b = o.momentum != 0.0f ? momentum_[i].data() : nullptr;
-    parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
-      sgd_update(w + begin, g + begin, b ? b + begin : nullptr, end - begin, o, lr_, first);
-    });
+    if (!params_[i].grad().defined()) continue;
+    sizes[i] = params_[i].numel();
+    first[i] = !momentum_[i].defined();
+    if (o.momentum != 0.0f && first[i]) momentum_[i] = zeros(params_[i].shape());
   }
+  for_all_elements(sizes, [&](size_t i, int64_t begin, int64_t end) {
+    float* b = o.momentum != 0.0f ? momentum_[i].data() + begin : nullptr;
+    sgd_update(params_[i].data() + begin, params_[i].grad().data() + begin, b, end - begin, o, lr_, first[i]);
+  });
 }
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& o, bool decoupled)
@@ -102,16 +120,13 @@ void Adam::step() {
   const float bias2_sqrt = static_cast<float>(std::sqrt(bias2));
   const float shrink = decoupled_ ? 1.0f - lr_ * o.weight_decay : 1.0f;
   const float l2 = decoupled_ ? 0.0f : o.weight_decay;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
-    if (!p.grad().defined()) continue;
-    float *w = p.data(), *m = m_[i].data(), *v = v_[i].data();
-    const float* g = p.grad().data();
-    const AdamScalars k{o.beta1, o.beta2, o.eps, shrink, l2, step_size, bias2_sqrt};
-    parallel_for(p.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
-      adam_update(w + begin, g + begin, m + begin, v + begin, end - begin, k);
-    });
-  }
+  const AdamScalars k{o.beta1, o.beta2, o.eps, shrink, l2, step_size, bias2_sqrt};
+  std::vector<int64_t> sizes(params_.size(), 0);
+  for (size_t i = 0; i < params_.size(); ++i) sizes[i] = params_[i].grad().defined() ? params_[i].numel() : 0;
+  for_all_elements(sizes, [&](size_t i, int64_t begin, int64_t end) {
+    adam_update(params_[i].data() + begin, params_[i].grad().data() + begin, m_[i].data() + begin,
+                v_[i].data() + begin, end - begin, k);
+  });
 }
 
 namespace {
