@@ -232,7 +232,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
                     valid_loss, std::exp(valid_loss), bleu, best ? "  (best, saved)" : "");
       log << (terminal ? "\r\033[K" : "") << line << "\n";
       record(str("{\"step\": ", state.step, ", \"valid_loss\": ", valid_loss, ", \"valid_ppl\": ",
-                        std::exp(valid_loss), ", \"valid_bleu\": ", bleu, "}"));
+                 std::exp(valid_loss), ", \"valid_bleu\": ", bleu, "}"));
       if (t.patience > 0 && state.bad_validations >= t.patience) {
         log << "early stop: no better validation loss in " << t.patience << " validations\n";
         stop = true;
@@ -283,7 +283,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
         log << (terminal ? "\r\033[K" : "") << "step " << state.step + 1 << ": the " << what << ", skipped ("
             << state.skipped_steps << " so far)\n";
         record(str("{\"step\": ", state.step + 1, ", \"skipped\": \"", what, "\", \"skipped_steps\": ",
-                          state.skipped_steps, "}"));
+                   state.skipped_steps, "}"));
         continue;
       }
       const float lr = schedule.at(state.step + 1);
@@ -324,8 +324,8 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
             log << line << "\n";
           }
           record(str("{\"step\": ", state.step, ", \"epoch\": ", state.epoch + 1, ", \"loss\": ",
-                            window_loss / window_steps, ", \"lr\": ", lr, ", \"tokens_per_s\": ", tokens_per_s,
-                            ", \"elapsed_s\": ", elapsed, "}"));
+                     window_loss / window_steps, ", \"lr\": ", lr, ", \"tokens_per_s\": ", tokens_per_s,
+                     ", \"elapsed_s\": ", elapsed, "}"));
           window_loss = 0.0;
           window_steps = window_tokens = 0;
           window_start = Clock::now();
