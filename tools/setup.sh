@@ -9,8 +9,10 @@
 # Options combine: tools/setup.sh --tests --bench
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libdnnl-dev libtbb-dev libboost-program-options-dev doctest-dev
-          nlohmann-json3-dev)
+# ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake
+# asks for OpenCL's headers and library even though minitrans only runs on the CPU.
+packages=(g++ cmake make pkg-config libdnnl-dev ocl-icd-opencl-dev libtbb-dev libboost-program-options-dev
+          doctest-dev nlohmann-json3-dev)
 for option in "$@"; do
   case "$option" in
     --tests) packages+=(chromium fonts-dejavu-core graphviz python3) ;;
