@@ -61,6 +61,28 @@ header='{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
 while (( ${#header} % 8 )); do header+=' '; done
 { printf "\\$(printf '%03o' $(( ${#header} )))\\000\\000\\000\\000\\000\\000\\000"; printf '%s' "$header"; printf '\000\000\000\000'; } \
   > "$RUN_MISSING/model.safetensors"
+# Rewrites a safetensors file's JSON header ($h) with a Perl expression, which may use the data
+# size ($size), then appends EXTRA zero bytes of data:  edit_header FILE EXPRESSION [EXTRA]
+edit_header() {
+  perl -e '
+    my ($file, $expr, $extra) = @ARGV;
+    open(my $in, "<:raw", $file) or die "$file: $!"; local $/; my $all = <$in>; close $in;
+    my $n = unpack("Q<", substr($all, 0, 8));
+    my ($h, $data) = (substr($all, 8, $n), substr($all, 8 + $n));
+    my $size = length $data;
+    eval $expr; die $@ if $@;
+    $h .= " " while length($h) % 8;
+    open(my $out, ">:raw", $file) or die "$file: $!";
+    print $out pack("Q<", length $h), $h, $data, "\0" x ($extra // 0); close $out;
+  ' "$@"
+}
+RUN_EXTRA=$(copy extra)
+edit_header "$RUN_EXTRA/model.safetensors" \
+  '$h =~ s/^\{/"{\"extra.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[$size," . ($size + 4) . "]},"/e' 4
+RUN_DTYPE=$(copy dtype)
+edit_header "$RUN_DTYPE/model.safetensors" '$h =~ s/"F32"/"F16"/'
+RUN_OFFSETS=$(copy offsets)
+edit_header "$RUN_OFFSETS/model.safetensors" '$h =~ s/,$size\]/"," . ($size + 4) . "]"/e'
 RUN_SHAPE=$(copy shape)
 sed -i 's/^ff_dim = 64/ff_dim = 128/' "$RUN_SHAPE/config.ini"
 RUN_VOCAB=$(copy vocab)
