@@ -93,19 +93,43 @@ Tensor Transformer::encode(const IntTensor& src) const {
   return transformer->encoder->forward(embed(*src_embed, src, "src_embed+positions"), &src_padding);
 }
 
-Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
+Tensor Transformer::decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
   MT_CHECK(tgt_in.shape.size() == 2 && tgt_in.shape[0] == src.shape[0], "Transformer: target ids ", tgt_in.shape,
            " do not match source ids ", src.shape);
   const IntTensor src_padding = padding_mask(src, options.pad_id);
   const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
   observe_ids(*this, "tgt_in", tgt_in);
-  const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), memory, &tgt_padding,
-                                                 &src_padding);
-  return generator->observed(generator->forward(h));  // [B, T, V]
+  return transformer->decoder->forward(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), memory, &tgt_padding,
+                                       &src_padding);  // [B, T, D]
+}
+
+Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
+  return generator->observed(generator->forward(decoder_states(tgt_in, memory, src)));  // [B, T, V]
 }
 
 Tensor Transformer::forward(const IntTensor& src, const IntTensor& tgt_in) const {
   return decode(tgt_in, encode(src), src);
+}
+
+TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor& tgt_in,
+                                          const IntTensor& tgt_out) const {
+  MT_CHECK(tgt_out.numel() == tgt_in.numel(), "Transformer: targets ", tgt_out.shape, " do not match target ids ",
+           tgt_in.shape);
+  std::vector<int32_t> rows, targets;  // the positions with a target, and their targets
+  for (int64_t i = 0; i < tgt_out.numel(); ++i) {
+    if (tgt_out.values[i] == options.pad_id) continue;
+    rows.push_back(static_cast<int32_t>(i));
+    targets.push_back(tgt_out.values[i]);
+  }
+  const Tensor h = decoder_states(tgt_in, encode(src), src);  // [B, T, D]
+  if (rows.empty()) {  // nothing to predict: every target ignored, the loss is 0
+    return {generator->forward(reshape(h, {-1, options.d_model})), IntTensor(tgt_out.values, {tgt_out.numel()})};
+  }
+  const auto r = static_cast<int64_t>(rows.size());
+  // Picking rows of a matrix is an embedding lookup into it: h_flat[rows], with the gradient
+  // scattered back to those rows (padded positions get none, as with ignore_index).
+  const Tensor kept = embedding(reshape(h, {-1, options.d_model}), IntTensor(rows, {r}));  // [R, D]
+  return {generator->observed(generator->forward(kept)), IntTensor(targets, {r})};  // [R, V]
 }
 
 DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const {

@@ -79,6 +79,12 @@ class EncoderDecoder : public Module {
   std::string type_name() const override { return "EncoderDecoder"; }
 };
 
+/// What training needs from a forward pass: logits only where there is a target to predict.
+struct TargetLogits {
+  Tensor logits;      // [R, V_tgt] at the R positions whose target is not padding (row-major order)
+  IntTensor targets;  // [R] those targets
+};
+
 class Transformer : public Module {
  public:
   explicit Transformer(const TransformerOptions& options);
@@ -89,6 +95,11 @@ class Transformer : public Module {
   Tensor encode(const IntTensor& src) const;
   /// tgt_in: [B, T], memory of `src` -> logits [B, T, V_tgt]
   Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
+  /// Training's forward: tgt_out [B, T] holds the token each position must predict (pad_id where
+  /// none). cross_entropy(logits, targets) equals a cross-entropy over forward()'s [B·T, V_tgt]
+  /// that ignores padding, gradients included, but the generator's product and the softmax
+  /// over V skip the padded positions (a quarter of the rows on the benchmark batches).
+  TargetLogits forward_targets(const IntTensor& src, const IntTensor& tgt_in, const IntTensor& tgt_out) const;
 
   /// Incremental decoding (decoding.h): the caches for `memory` of `src`, for up to `capacity`
   /// generated positions. Use under NoGradGuard.
@@ -109,6 +120,8 @@ class Transformer : public Module {
 
  private:
   Tensor embed(const Embedding& table, const IntTensor& ids, const char* what, int64_t offset = 0) const;
+  /// The decoder stack's output [B, T, D] for tgt_in over the memory of src.
+  Tensor decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
 };
 
 /// [B, L] mask, 1 where ids == pad_id: the key-padding mask of a batch.

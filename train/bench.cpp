@@ -77,8 +77,8 @@ std::string run_benchmark(const BenchOptions& o) {
   double loss = 0.0;
   auto step = [&] {
     adam.zero_grad();
-    const Tensor logits = model.forward(src_ids, in_ids);
-    const Tensor l = cross_entropy(reshape(logits, {-1, p.vocab}), out_ids, 0);
+    const nn::TargetLogits out = model.forward_targets(src_ids, in_ids, out_ids);  // logits at non-pad targets
+    const Tensor l = cross_entropy(out.logits, out.targets, 0);
     l.backward();
     adam.step();
     loss = l.item();

@@ -256,16 +256,16 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       nn::ObserverList watchers;
       if (t.check_masks) watchers.add(mask_checker);
       if (health_now) watchers.add(health);
-      Tensor logits;  // [B, T, V]
+      nn::TargetLogits out;  // logits [R, V] at the R non-pad targets
       if (!watchers.empty()) {
         const nn::ObserverScope watching(watchers);
-        logits = model.forward(batch.src, batch.tgt_in);
+        out = model.forward_targets(batch.src, batch.tgt_in, batch.tgt_out);
       } else {
-        logits = model.forward(batch.src, batch.tgt_in);
+        out = model.forward_targets(batch.src, batch.tgt_in, batch.tgt_out);
       }
       int64_t counted = 0;
-      const Tensor loss = cross_entropy(reshape(logits, {-1, logits.size(-1)}), batch.tgt_out, data::Vocab::kPad,
-                                        config.optim.label_smoothing, &counted);
+      const Tensor loss =
+          cross_entropy(out.logits, out.targets, data::Vocab::kPad, config.optim.label_smoothing, &counted);
       if (t.check_masks) MaskChecker::check_loss(batch.tgt_out, counted, data::Vocab::kPad, batch.tgt_in.shape[0]);
       optimizer->zero_grad();
       loss.backward();

@@ -97,3 +97,39 @@ TEST_CASE("Transformer: options are validated") {
               {"d_model 10", "heads 4"});
   check_error([] { nn::Transformer({.src_vocab = 0, .tgt_vocab = 5}); }, {"vocabulary"});
 }
+
+TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradients of the full logits") {
+  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9, .d_model = 8, .heads = 2, .encoder_layers = 1,
+                           .decoder_layers = 1, .ff_dim = 12, .dropout = 0.0f,
+                           .activation = nn::Activation::kGelu};  // smooth, for the gradcheck
+  manual_seed(26);
+  nn::Transformer model(o);
+  const IntTensor src({3, 4, 5, 0, 6, 0}, {2, 3}), tgt_in({2, 3, 4, 0, 2, 8, 0, 0}, {2, 4});
+  const IntTensor tgt_out({3, 4, 3, 0, 8, 3, 0, 0}, {2, 4});
+  const float smoothing = 0.1f;
+
+  const Tensor full = cross_entropy(reshape(model.forward(src, tgt_in), {8, 9}),
+                                    IntTensor(tgt_out.values, {8}), 0, smoothing);
+  full.backward();
+  std::vector<std::vector<float>> full_grads;
+  for (const Tensor& p : model.parameters()) full_grads.push_back(p.grad().to_vector());
+  model.zero_grad();
+
+  const nn::TargetLogits out = model.forward_targets(src, tgt_in, tgt_out);
+  CHECK(out.logits.shape() == Shape{5, 9});
+  CHECK(out.targets.values == std::vector<int32_t>{3, 4, 3, 8, 3});
+  int64_t counted = 0;
+  const Tensor kept = cross_entropy(out.logits, out.targets, 0, smoothing, &counted);
+  CHECK(counted == 5);
+  CHECK(kept.item() == doctest::Approx(full.item()).epsilon(1e-6));
+  kept.backward();
+  const std::vector<Tensor> params = model.parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::vector<float> g = params[i].grad().to_vector();
+    for (size_t j = 0; j < g.size(); ++j) REQUIRE(g[j] == doctest::Approx(full_grads[i][j]).epsilon(1e-5));
+  }
+  check_gradients([&](const auto&) {
+    const nn::TargetLogits t = model.forward_targets(src, tgt_in, tgt_out);
+    return cross_entropy(t.logits, t.targets, 0, smoothing);
+  }, model.parameters());
+}
