@@ -122,6 +122,13 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
 /// (pass -1 for none).
 Tensor embedding(const Tensor& weight, const IntTensor& ids, int64_t padding_idx = -1);
 
+// ---- packing rows (ops/rows.cpp) -------------------------------------------------------------
+/// x [M, D] -> [N, D]: row i is x's row rows[i]. Rows must be distinct (each is read once).
+Tensor gather_rows(const Tensor& x, const IntTensor& rows);
+/// x [N, D] -> [total, D]: x's row i lands in row rows[i], every other row is zero; rows
+/// distinct. gather_rows(scatter_rows(x, rows, M), rows) == x.
+Tensor scatter_rows(const Tensor& x, const IntTensor& rows, int64_t total);
+
 // ---- regularization (ops/dropout.cpp) -------------------------------------------------------
 /// In training, zeroes each element with probability p and scales the rest by 1/(1-p);
 /// identity in evaluation.

@@ -64,7 +64,7 @@ Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const IntTen
                              const IntTensor* src_padding) const {
   return combine(
       y, [&](const Tensor& h) { return self_attn->forward(h, h, tgt_padding, true); },
-      [&](const Tensor& h) { return cross_attn->forward(h, memory, src_padding, false); });
+      [&](const Tensor& h) { return cross_attn->forward(h, memory, src_padding, false, nullptr, tgt_padding); });
 }
 
 Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, const IntTensor* src_padding) const {

@@ -34,7 +34,8 @@ struct LayerOptions {
 class EncoderLayer : public Module {
  public:
   explicit EncoderLayer(const LayerOptions& options);
-  /// x: [B, S, D], src_padding: [B, S] (non-zero = padding) or null -> [B, S, D]
+  /// x: [B, S, D], src_padding: [B, S] (non-zero = padding) or null -> [B, S, D]; or x packed
+  /// [N, D] (padding.h) against src_padding -> [N, D]
   Tensor forward(const Tensor& x, const IntTensor* src_padding) const;
 
   const LayerOptions options;
@@ -54,7 +55,8 @@ class DecoderLayer : public Module {
  public:
   explicit DecoderLayer(const LayerOptions& options);
   /// y: [B, T, D] attends causally to itself (tgt_padding [B, T] or null) and to memory
-  /// [B, S, D] (src_padding [B, S] or null) -> [B, T, D]
+  /// [B, S, D] (src_padding [B, S] or null) -> [B, T, D]; y and memory may be packed (padding.h)
+  /// against their masks, and the result is then packed too
   Tensor forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
                  const IntTensor* src_padding) const;
   /// One decoding step: y [N, 1, D] at `position`, attending to the cached keys and values of

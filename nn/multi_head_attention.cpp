@@ -5,6 +5,7 @@
 #include "autograd/ops.h"
 #include "nn/init.h"
 #include "nn/observer.h"
+#include "nn/padding.h"
 
 namespace mt::nn {
 
@@ -20,7 +21,8 @@ MultiHeadAttention::MultiHeadAttention(int64_t d, int64_t h, float dropout)
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, const IntTensor* key_padding,
-                                   bool causal, Tensor* weights) const {
+                                   bool causal, Tensor* weights, const IntTensor* query_padding) const {
+  if (query.dim() == 2) return forward_packed(query, memory, key_padding, causal, weights, query_padding);
   MT_CHECK(query.dim() == 3 && query.size(2) == dim, "MultiHeadAttention: query ", query.shape(), " is not [B, T, ",
            dim, "]");
   MT_CHECK(memory.dim() == 3 && memory.size(2) == dim && memory.size(0) == query.size(0),
@@ -36,6 +38,22 @@ Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& memory, co
   return attend(project(query, 0, 1), project(memory, 1, 2), key_padding, causal, weights);
 }
 
+Tensor MultiHeadAttention::forward_packed(const Tensor& query, const Tensor& memory, const IntTensor* key_padding,
+                                          bool causal, Tensor* weights, const IntTensor* query_padding) const {
+  const bool self = query.is_same(memory);
+  if (self) query_padding = key_padding;
+  MT_CHECK(query.size(1) == dim && query_padding && key_padding, "MultiHeadAttention: a packed query ", query.shape(),
+           " needs [N, ", dim, "] and the padding masks of query and memory");
+  MT_CHECK(memory.size(-1) == dim && (memory.dim() == 2 || memory.dim() == 3), "MultiHeadAttention: memory ",
+           memory.shape(), " is not [M, ", dim, "] or [B, S, ", dim, "]");
+  // The projections run on the real rows only; unpack() lays them out as [B, L, ·] with zero
+  // rows at the padding, which the masks keep out of every real position's result.
+  if (self) return attend(unpack(project(query, 0, 3), *query_padding), Tensor(), key_padding, causal, weights,
+                          query_padding);
+  const Tensor kv = memory.dim() == 2 ? unpack(project(memory, 1, 2), *key_padding) : project(memory, 1, 2);
+  return attend(unpack(project(query, 0, 1), *query_padding), kv, key_padding, causal, weights, query_padding);
+}
+
 Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count) const {
   const Tensor w = slice(in_proj_weight, 0, first * dim, (first + count) * dim);  // [count·D, D]
   const Tensor b = slice(in_proj_bias, 0, first * dim, (first + count) * dim);
@@ -43,15 +61,16 @@ Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count
 }
 
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const IntTensor* key_padding, bool causal,
-                                  Tensor* weights) const {
+                                  Tensor* weights, const IntTensor* pack_by) const {
   Observer* observer = current_observer();
   Tensor observed;  // an observer sees the weights even when the caller did not ask for them
   if (observer && !weights) weights = &observed;
   const Tensor context = attention(q, kv, heads, key_padding, causal, attn_dropout->p, attn_dropout->is_training(),
                                    weights);  // [B, T, D]
-  const Tensor out = out_proj->forward(context);
+  const Tensor out = out_proj->forward(pack_by ? pack(context, *pack_by) : context);  // [B, T, D] or [N, D]
   if (observer) {
-    observer->attention(*this, {.weights = *weights, .key_padding = key_padding, .causal = causal});
+    observer->attention(*this, {.weights = *weights, .key_padding = key_padding, .causal = causal,
+                                .query_padding = pack_by});
     observer->tensor(*this, "", out);
   }
   return out;

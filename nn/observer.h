@@ -22,6 +22,7 @@ struct AttentionRecord {
   Tensor weights;
   const IntTensor* key_padding = nullptr;  // [B, S], non-zero = padding; null for none
   bool causal = false;
+  const IntTensor* query_padding = nullptr;  // [B, T]: query rows that are padding (packed batches)
 };
 
 class Observer {

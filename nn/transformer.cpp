@@ -1,6 +1,7 @@
 // The encoder-decoder Transformer; see transformer.h.
 #include "nn/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/check.h"
@@ -14,12 +15,6 @@ LayerOptions TransformerOptions::layer() const {
   return {.d_model = d_model, .heads = heads, .ff_dim = ff_dim, .dropout = dropout, .activation = activation,
           .feed_forward = feed_forward,
           .norm_first = norm_first};
-}
-
-IntTensor padding_mask(const IntTensor& ids, int32_t pad_id) {
-  IntTensor mask(std::vector<int32_t>(ids.numel()), ids.shape);
-  for (int64_t i = 0; i < ids.numel(); ++i) mask.values[i] = ids.values[i] == pad_id ? 1 : 0;
-  return mask;
 }
 
 Encoder::Encoder(const LayerOptions& layer, int64_t count) {
@@ -113,23 +108,34 @@ Tensor Transformer::forward(const IntTensor& src, const IntTensor& tgt_in) const
 
 TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor& tgt_in,
                                           const IntTensor& tgt_out) const {
-  MT_CHECK(tgt_out.numel() == tgt_in.numel(), "Transformer: targets ", tgt_out.shape, " do not match target ids ",
-           tgt_in.shape);
-  std::vector<int32_t> rows, targets;  // the positions with a target, and their targets
-  for (int64_t i = 0; i < tgt_out.numel(); ++i) {
-    if (tgt_out.values[i] == options.pad_id) continue;
-    rows.push_back(static_cast<int32_t>(i));
-    targets.push_back(tgt_out.values[i]);
+  MT_CHECK(src.shape.size() == 2 && tgt_in.shape.size() == 2 && tgt_in.shape[0] == src.shape[0] &&
+               tgt_out.numel() == tgt_in.numel(),
+           "Transformer: source ids ", src.shape, ", target ids ", tgt_in.shape, " and targets ", tgt_out.shape,
+           " do not match");
+  const IntTensor src_padding = padding_mask(src, options.pad_id);
+  const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
+  const IntTensor rows = packed_rows(padding_mask(IntTensor(tgt_out.values, tgt_in.shape), options.pad_id));
+  std::vector<int32_t> kept;  // the targets, in row order
+  for (const int32_t r : rows.values) kept.push_back(tgt_out.values[r]);
+  const IntTensor targets(kept, {rows.numel()});
+  if (rows.numel() == 0) {  // nothing to predict: the loss is 0
+    return {generator->forward(reshape(forward(src, tgt_in), {-1, options.d_model})), targets};
   }
+  const int64_t source_tokens = src.numel() - std::count(src_padding.values.begin(), src_padding.values.end(), 1);
+  if (rows.values == packed_rows(tgt_padding).values && source_tokens > 0) {
+    // Teacher forcing puts every target at a real input position (<bos> a b / a b <eos>), so
+    // the whole model runs packed: every layer computes the real positions only.
+    observe_ids(*this, "src", src);
+    const Tensor memory = transformer->encoder->forward(
+        pack(embed(*src_embed, src, "src_embed+positions"), src_padding), &src_padding);  // [Ns, D]
+    observe_ids(*this, "tgt_in", tgt_in);
+    const Tensor h = transformer->decoder->forward(pack(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), tgt_padding),
+                                                   memory, &tgt_padding, &src_padding);  // [Nt, D]
+    return {generator->observed(generator->forward(h)), targets};  // [Nt, V]
+  }
+  // Targets elsewhere: the padded forward, and the generator on the target positions' rows.
   const Tensor h = decoder_states(tgt_in, encode(src), src);  // [B, T, D]
-  if (rows.empty()) {  // nothing to predict: every target ignored, the loss is 0
-    return {generator->forward(reshape(h, {-1, options.d_model})), IntTensor(tgt_out.values, {tgt_out.numel()})};
-  }
-  const auto r = static_cast<int64_t>(rows.size());
-  // Picking rows of a matrix is an embedding lookup into it: h_flat[rows], with the gradient
-  // scattered back to those rows (padded positions get none, as with ignore_index).
-  const Tensor kept = embedding(reshape(h, {-1, options.d_model}), IntTensor(rows, {r}));  // [R, D]
-  return {generator->observed(generator->forward(kept)), IntTensor(targets, {r})};  // [R, V]
+  return {generator->observed(generator->forward(gather_rows(reshape(h, {-1, options.d_model}), rows))), targets};
 }
 
 DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const {

@@ -16,6 +16,7 @@
 #include "nn/encoder_layer.h"
 #include "nn/linear.h"
 #include "nn/module.h"
+#include "nn/padding.h"
 #include "nn/positional_encoding.h"
 
 namespace mt::nn {
@@ -97,8 +98,8 @@ class Transformer : public Module {
   Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
   /// Training's forward: tgt_out [B, T] holds the token each position must predict (pad_id where
   /// none). cross_entropy(logits, targets) equals a cross-entropy over forward()'s [B·T, V_tgt]
-  /// that ignores padding, gradients included, but the generator's product and the softmax
-  /// over V skip the padded positions (a quarter of the rows on the benchmark batches).
+  /// that ignores padding, gradients included, but no layer computes a padded position (a
+  /// quarter of the rows on the benchmark batches): the batch runs packed (padding.h).
   TargetLogits forward_targets(const IntTensor& src, const IntTensor& tgt_in, const IntTensor& tgt_out) const;
 
   /// Incremental decoding (decoding.h): the caches for `memory` of `src`, for up to `capacity`
@@ -123,8 +124,5 @@ class Transformer : public Module {
   /// The decoder stack's output [B, T, D] for tgt_in over the memory of src.
   Tensor decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
 };
-
-/// [B, L] mask, 1 where ids == pad_id: the key-padding mask of a batch.
-IntTensor padding_mask(const IntTensor& ids, int32_t pad_id);
 
 }  // namespace mt::nn

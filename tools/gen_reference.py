@@ -137,6 +137,13 @@ put("clip.norm", torch.nn.utils.clip_grad_norm_([p1, p2], 1.0))
 put("clip.out1", p1.grad)
 put("clip.out2", p2.grad)
 
+# packing rows: index_select to pack, index_copy into zeros to unpack (seeded apart, so the
+# cases above keep their values)
+torch.manual_seed(7)
+rows = torch.tensor([4, 0, 2])
+case("gather_rows", lambda x: x.index_select(0, rows), [randn(5, 3)], {"rows": rows})
+case("scatter_rows", lambda x: torch.zeros(5, 3).index_copy(0, rows, x), [randn(3, 3)], {"rows": rows})
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines) - 1} tensors to {os.path.normpath(OUT)}")

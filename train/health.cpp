@@ -45,6 +45,7 @@ void HealthMonitor::attention(const nn::MultiHeadAttention& where, const nn::Att
     double entropy = 0.0;
     for (int64_t row = 0; row < b; ++row) {
       for (int64_t q = 0; q < t; ++q) {
+        if (record.query_padding && record.query_padding->values[row * t + q] != 0) continue;  // a pad query
         const float* weights = p + ((row * h + head) * t + q) * s;
         double sum = 0.0, e = 0.0;
         float largest = 0.0f;

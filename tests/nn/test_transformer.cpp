@@ -105,31 +105,43 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
   manual_seed(26);
   nn::Transformer model(o);
   const IntTensor src({3, 4, 5, 0, 6, 0}, {2, 3}), tgt_in({2, 3, 4, 0, 2, 8, 0, 0}, {2, 4});
-  const IntTensor tgt_out({3, 4, 3, 0, 8, 3, 0, 0}, {2, 4});
   const float smoothing = 0.1f;
+  struct Case {
+    const char* what;
+    IntTensor tgt_out;
+    std::vector<int32_t> targets;
+  };
+  // Teacher forcing (targets at tgt_in's real positions) runs packed; other targets (here one
+  // real position has none) take the padded forward and pick the target rows.
+  for (const Case& c : {Case{"packed", IntTensor({3, 4, 3, 0, 8, 3, 0, 0}, {2, 4}), {3, 4, 3, 8, 3}},
+                        Case{"padded", IntTensor({3, 0, 3, 0, 8, 3, 0, 0}, {2, 4}), {3, 3, 8, 3}}}) {
+    INFO(std::string(c.what));
+    const auto n = static_cast<int64_t>(c.targets.size());
+    const Tensor full = cross_entropy(reshape(model.forward(src, tgt_in), {8, 9}),
+                                      IntTensor(c.tgt_out.values, {8}), 0, smoothing);
+    model.zero_grad();
+    full.backward();
+    std::vector<std::vector<float>> full_grads;
+    for (const Tensor& p : model.parameters()) full_grads.push_back(p.grad().to_vector());
+    model.zero_grad();
 
-  const Tensor full = cross_entropy(reshape(model.forward(src, tgt_in), {8, 9}),
-                                    IntTensor(tgt_out.values, {8}), 0, smoothing);
-  full.backward();
-  std::vector<std::vector<float>> full_grads;
-  for (const Tensor& p : model.parameters()) full_grads.push_back(p.grad().to_vector());
-  model.zero_grad();
-
-  const nn::TargetLogits out = model.forward_targets(src, tgt_in, tgt_out);
-  CHECK(out.logits.shape() == Shape{5, 9});
-  CHECK(out.targets.values == std::vector<int32_t>{3, 4, 3, 8, 3});
-  int64_t counted = 0;
-  const Tensor kept = cross_entropy(out.logits, out.targets, 0, smoothing, &counted);
-  CHECK(counted == 5);
-  CHECK(kept.item() == doctest::Approx(full.item()).epsilon(1e-6));
-  kept.backward();
-  const std::vector<Tensor> params = model.parameters();
-  for (size_t i = 0; i < params.size(); ++i) {
-    const std::vector<float> g = params[i].grad().to_vector();
-    for (size_t j = 0; j < g.size(); ++j) REQUIRE(g[j] == doctest::Approx(full_grads[i][j]).epsilon(1e-5));
+    const nn::TargetLogits out = model.forward_targets(src, tgt_in, c.tgt_out);
+    CHECK(out.logits.shape() == Shape{n, 9});
+    CHECK(out.targets.values == c.targets);
+    int64_t counted = 0;
+    const Tensor kept = cross_entropy(out.logits, out.targets, 0, smoothing, &counted);
+    CHECK(counted == n);
+    CHECK(kept.item() == doctest::Approx(full.item()).epsilon(1e-6));
+    kept.backward();
+    const std::vector<Tensor> params = model.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const std::vector<float> g = params[i].grad().to_vector();
+      for (size_t j = 0; j < g.size(); ++j) REQUIRE(g[j] == doctest::Approx(full_grads[i][j]).epsilon(1e-5));
+    }
+    check_gradients([&](const auto&) {
+      const nn::TargetLogits t = model.forward_targets(src, tgt_in, c.tgt_out);
+      return cross_entropy(t.logits, t.targets, 0, smoothing);
+    }, model.parameters());
+    model.zero_grad();
   }
-  check_gradients([&](const auto&) {
-    const nn::TargetLogits t = model.forward_targets(src, tgt_in, tgt_out);
-    return cross_entropy(t.logits, t.targets, 0, smoothing);
-  }, model.parameters());
 }
