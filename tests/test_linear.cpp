@@ -36,6 +36,9 @@ TEST_CASE("linear gradcheck, and a weight that is a row slice of a bigger matrix
 TEST_CASE("linear with a bias on a product big enough to be split across cores") {
   const Tensor x = param({1600, 64}, 415), w = param({96, 64}, 416), b = param({96}, 417);
   check_close(linear(x, w, b), matmul(x, w, false, true) + b, 1e-5, 1e-5);
+  // A wide output is cut along N: each part must add its own slice of the bias.
+  const Tensor x2 = param({40, 64}, 418), w2 = param({1200, 64}, 419), b2 = param({1200}, 420);
+  check_close(linear(x2, w2, b2), matmul(x2, w2, false, true) + b2, 1e-5, 1e-5);
 }
 
 TEST_CASE("linear names the shapes that do not fit") {

@@ -55,6 +55,9 @@ TEST_CASE("matmul of large products (split across cores) equals a naive product"
     set_matmul_threading(mode);
     const Tensor a = param({256, 128}, 31), b = param({128, 96}, 32);
     check_close(matmul(a, b), naive_matmul(a, b), 1e-4, 1e-4);
+    const Tensor wide = param({128, 600}, 37);  // N > M: cut along N
+    check_close(matmul(slice(a, 0, 0, 48), wide), naive_matmul(slice(a, 0, 0, 48), wide), 1e-4, 1e-4);
+    check_close(matmul(wide, a, true, true), naive_matmul(transpose(wide, 0, 1), transpose(a, 0, 1)), 1e-4, 1e-4);
     const Tensor p = param({3, 64, 96}, 33), q = param({3, 96, 80}, 34);
     check_close(matmul(p, q), naive_matmul(p, q), 1e-4, 1e-4);
     // Attention layout: [B, T, H, Dh] storage seen as [B, H, T, Dh] through permute.
