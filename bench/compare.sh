@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # minitrans vs the PyTorch reference (../shared/bench/torch_reference.py), one after the other
 # in one run, for each preset: target tokens/s, peak RSS and their ratios, plus matmul FLOP/s
-# against oneDNN's own 512^3 peak measured in the same run.
+# against oneDNN's own peak (its best of 512^3, 1024^3, 2048^3) measured in the same run.
 #   bench/compare.sh [build-dir] [presets...]      e.g. bench/compare.sh build toy small base
 # Needs python3-torch and OpenBLAS (tools/setup.sh --bench); run from the repository root.
 set -euo pipefail
@@ -28,7 +28,7 @@ print(f"{preset:<6} {ours['tgt_tokens_per_s']:>14.1f} {torch['tgt_tokens_per_s']
       f"{100 * flops / peak:>5.1f}%")
 PY
 done
-echo "oneDNN peak (512^3, its own OpenMP threads): $peak GFLOP/s; MFU = matmul FLOP/s over the whole step / peak"
+echo "oneDNN peak (best of 512^3, 1024^3, 2048^3, its own OpenMP threads): $peak GFLOP/s; MFU = matmul FLOP/s over the whole step / peak"
 
 # Decoding: the 1000 toy test sentences, greedy, with our key/value cache vs PyTorch without one,
 # on the same weights (a toy run is trained first if runs/toy does not exist).
