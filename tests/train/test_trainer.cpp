@@ -75,9 +75,12 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   CHECK(r.test_bleu >= 0.0);
 
   const LoadedModel loaded = load_for_inference(run.path);
+  // An empty line, an unknown word and a line far longer than the model's positions.
+  const std::vector<std::string> very_long(5 * loaded.model->options.max_len, "dog");
   const auto out = translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
-                                  {{"the", "dog", "sees", "a", "cat"}, {}, {"unknownword"}}, {.beam = 2, .max_len = 20});
-  REQUIRE(out.size() == 3);
+                                  {{"the", "dog", "sees", "a", "cat"}, {}, {"unknownword"}, very_long},
+                                  {.beam = 2, .max_len = 20});
+  REQUIRE(out.size() == 4);
   CHECK(!out[0].empty());
   CHECK(out[1].empty());
   const auto pairs = data::read_parallel(toy("valid.src"), toy("valid.tgt"), {});
