@@ -225,6 +225,23 @@ TEST_CASE("health: uniform attention has entropy ln S and no saturated row") {
   }
 }
 
+TEST_CASE("health: the rows of padded queries are left out of the attention figures") {
+  const auto owned = tiny_model(9);
+  nn::Transformer& model = *owned;
+  HealthMonitor monitor(model);
+  // One head, two queries: query 0 spreads over two keys (ln 2), query 1 is padding and
+  // (as a packed batch leaves it) puts everything on one key.
+  const Tensor weights = from_values({0.5f, 0.5f, 1.0f, 0.0f}, {1, 1, 2, 2});
+  const IntTensor query_padding({0, 1}, {1, 2});
+  monitor.attention(*model.transformer->encoder->layers[0]->self_attn,
+                    {.weights = weights, .query_padding = &query_padding});
+  monitor.before_step();
+  const HealthReport r = monitor.after_step(1, 0.1f);
+  REQUIRE(r.attention.size() == 1);
+  CHECK(r.attention[0].entropy[0] == doctest::Approx(std::log(2.0)));
+  CHECK(r.attention[0].saturated[0] == 0.0);
+}
+
 TEST_CASE("health: figures outside the sane ranges raise warnings, a schedule's lr of 0 does not") {
   const auto owned = tiny_model(9);
   nn::Transformer& model = *owned;
