@@ -22,8 +22,11 @@ class AttentionRecorder : public nn::Observer {
  public:
   explicit AttentionRecorder(const nn::Module& root) : paths_(root) {}
   void attention(const nn::MultiHeadAttention& where, const nn::AttentionRecord& record) override {
-    maps.push_back({.path = paths_.of(where), .heads = record.weights.size(1),
-                    .weights = record.weights.contiguous().to_vector()});
+    AttentionMap map;  // kind and labels are filled in by record_attention
+    map.path = paths_.of(where);
+    map.heads = record.weights.size(1);
+    map.weights = record.weights.contiguous().to_vector();
+    maps.push_back(std::move(map));
   }
   std::vector<AttentionMap> maps;
 
@@ -76,8 +79,9 @@ SentenceAttention attend_sentence(const LoadedModel& loaded, const std::string& 
   // The decoder reads <bos> + output: at most max_len positions.
   const size_t room = static_cast<size_t>(loaded.model->options.max_len - 1);
   if (output.size() > room) output.resize(room);
-  SentenceAttention result{.src_tokens = loaded.src_vocab.decode(src_ids),
-                           .output_tokens = loaded.tgt_vocab.decode(output)};
+  SentenceAttention result;
+  result.src_tokens = loaded.src_vocab.decode(src_ids);
+  result.output_tokens = loaded.tgt_vocab.decode(output);
   result.maps = record_attention(*loaded.model, src_ids, output, result.src_tokens, result.output_tokens);
   return result;
 }
@@ -288,7 +292,7 @@ std::string health_svg(const std::string& metrics_path) {
   const std::vector<nlohmann::json> records = read_metrics(metrics_path);
   const Series grad{"gradient norm", "#1f77b4", series_of(records, "grad_norm", "health")};
   const Series ratio{"update/weight", "#9467bd", series_of(records, "update_ratio", "health")};
-  Series entropy{"lowest head entropy (nats)", "#2ca02c"}, saturated{"saturated rows (share)", "#d62728"};
+  Series entropy{"lowest head entropy (nats)", "#2ca02c", {}}, saturated{"saturated rows (share)", "#d62728", {}};
   for (const auto& r : records) {
     if (!r.contains("health")) continue;
     double low = 1e300, share = 0.0;
