@@ -118,8 +118,8 @@ TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor&
   std::vector<int32_t> kept;  // the targets, in row order
   for (const int32_t r : rows.values) kept.push_back(tgt_out.values[r]);
   const IntTensor targets(kept, {rows.numel()});
-  if (rows.numel() == 0) {  // nothing to predict: the loss is 0
-    return {generator->forward(reshape(forward(src, tgt_in), {-1, options.d_model})), targets};
+  if (rows.numel() == 0) {  // every target is padding: all logits, all ignored, the loss is 0
+    return {reshape(forward(src, tgt_in), {-1, options.tgt_vocab}), IntTensor(tgt_out.values, {tgt_out.numel()})};
   }
   const int64_t source_tokens = src.numel() - std::count(src_padding.values.begin(), src_padding.values.end(), 1);
   if (rows.values == packed_rows(tgt_padding).values && source_tokens > 0) {

@@ -144,4 +144,10 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
     }, model.parameters());
     model.zero_grad();
   }
+  // No target at all: the loss is 0 and backward still runs.
+  const nn::TargetLogits none = model.forward_targets(src, tgt_in, IntTensor(std::vector<int32_t>(8, 0), {2, 4}));
+  CHECK(none.logits.shape() == Shape{8, 9});
+  const Tensor zero = cross_entropy(none.logits, none.targets, 0);
+  CHECK(zero.item() == 0.0f);
+  zero.backward();
 }
