@@ -36,3 +36,23 @@ done
 echo "the first" | "$bin" translate --checkpoint "$run" > /dev/null || { echo "the run no longer loads"; exit 1; }
 step=$(grep -ao '"step":"[0-9]*"' "$run/model.safetensors" | head -n 1 | tr -dc 0-9)
 echo "$rounds rounds: $kills killed with SIGKILL, $resumes resumed from the checkpoint; last checkpoint at step $step"
+
+# Ctrl-C and SIGTERM: the run finishes its step, saves, names the run directory and exits 0;
+# the checkpoint it saved is at a later step and loads.
+for signal in INT TERM; do
+  "$bin" train --resume "$run" --train.max_steps=100000 > "$dir/log" 2>&1 &
+  pid=$!
+  sleep 1.5
+  kill -s "$signal" "$pid"
+  wait "$pid"
+  status=$?
+  saved=$(grep -ao '"step":"[0-9]*"' "$run/model.safetensors" | head -n 1 | tr -dc 0-9)
+  if [[ $status -ne 0 ]] || ! grep -q "on request; checkpoint saved in $run" "$dir/log" || (( saved <= step )); then
+    echo "SIG$signal: exit $status, checkpoint at step $saved (was $step):"
+    cat "$dir/log"
+    exit 1
+  fi
+  echo "SIG$signal: exit 0 at step $saved, run directory named"
+  step=$saved
+done
+echo "the first" | "$bin" translate --checkpoint "$run" > /dev/null || { echo "the run no longer loads"; exit 1; }
