@@ -1,6 +1,6 @@
 // embedding: gathers rows of weight [V, D] by id; backward scatter-adds dy rows into dW.
 // The padding id's row gets no gradient, so the pad vector stays as initialized.
-// Read next: dropout.cpp.
+// Read next: rows.cpp.
 #include <cstring>
 
 #include "autograd/check.h"

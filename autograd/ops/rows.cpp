@@ -2,7 +2,7 @@
 // A batch of sentences padded to [B, L] rows holds about a quarter padding; the layers that act
 // on each position alone (projections, feed-forward, norms) need only the real rows, packed as
 // [N, D]. gather_rows packs, scatter_rows puts rows back (zeros where padding was). Rows are
-// distinct, so each op is the other's backward. Read next: nn/multi_head_attention.cpp.
+// distinct, so each op is the other's backward. Read next: dropout.cpp.
 #include <cstring>
 
 #include "autograd/check.h"
