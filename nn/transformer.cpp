@@ -1,7 +1,6 @@
 // The encoder-decoder Transformer; see transformer.h.
 #include "nn/transformer.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "autograd/check.h"
@@ -81,21 +80,26 @@ Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, const ch
   return observed(embed_dropout->forward(positions->forward(x, offset)), what);
 }
 
-Tensor Transformer::encode(const IntTensor& src) const {
+Tensor Transformer::encode(const IntTensor& src) const { return encoder_states(src, false); }
+
+Tensor Transformer::encoder_states(const IntTensor& src, bool packed) const {
   MT_CHECK(src.shape.size() == 2, "Transformer: source ids ", src.shape, " are not [B, S]");
   observe_ids(*this, "src", src);
   const IntTensor src_padding = padding_mask(src, options.pad_id);
-  return transformer->encoder->forward(embed(*src_embed, src, "src_embed+positions"), &src_padding);
+  const Tensor x = embed(*src_embed, src, "src_embed+positions");  // [B, S, D]
+  return transformer->encoder->forward(packed ? pack(x, src_padding) : x, &src_padding);  // [B, S, D] or [Ns, D]
 }
 
-Tensor Transformer::decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
+Tensor Transformer::decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src,
+                                   bool packed) const {
   MT_CHECK(tgt_in.shape.size() == 2 && tgt_in.shape[0] == src.shape[0], "Transformer: target ids ", tgt_in.shape,
            " do not match source ids ", src.shape);
   const IntTensor src_padding = padding_mask(src, options.pad_id);
   const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
   observe_ids(*this, "tgt_in", tgt_in);
-  return transformer->decoder->forward(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), memory, &tgt_padding,
-                                       &src_padding);  // [B, T, D]
+  const Tensor y = embed(*tgt_embed, tgt_in, "tgt_embed+positions");  // [B, T, D]
+  return transformer->decoder->forward(packed ? pack(y, tgt_padding) : y, memory, &tgt_padding,
+                                       &src_padding);  // [B, T, D] or [Nt, D]
 }
 
 Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const {
@@ -112,8 +116,6 @@ TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor&
                tgt_out.numel() == tgt_in.numel(),
            "Transformer: source ids ", src.shape, ", target ids ", tgt_in.shape, " and targets ", tgt_out.shape,
            " do not match");
-  const IntTensor src_padding = padding_mask(src, options.pad_id);
-  const IntTensor tgt_padding = padding_mask(tgt_in, options.pad_id);
   const IntTensor rows = packed_rows(padding_mask(IntTensor(tgt_out.values, tgt_in.shape), options.pad_id));
   std::vector<int32_t> kept;  // the targets, in row order
   for (const int32_t r : rows.values) kept.push_back(tgt_out.values[r]);
@@ -121,16 +123,11 @@ TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor&
   if (rows.numel() == 0) {  // every target is padding: all logits, all ignored, the loss is 0
     return {reshape(forward(src, tgt_in), {-1, options.tgt_vocab}), IntTensor(tgt_out.values, {tgt_out.numel()})};
   }
-  const int64_t source_tokens = src.numel() - std::count(src_padding.values.begin(), src_padding.values.end(), 1);
-  if (rows.values == packed_rows(tgt_padding).values && source_tokens > 0) {
+  const bool has_source = packed_rows(padding_mask(src, options.pad_id)).numel() > 0;
+  if (rows.values == packed_rows(padding_mask(tgt_in, options.pad_id)).values && has_source) {
     // Teacher forcing puts every target at a real input position (<bos> a b / a b <eos>), so
     // the whole model runs packed: every layer computes the real positions only.
-    observe_ids(*this, "src", src);
-    const Tensor memory = transformer->encoder->forward(
-        pack(embed(*src_embed, src, "src_embed+positions"), src_padding), &src_padding);  // [Ns, D]
-    observe_ids(*this, "tgt_in", tgt_in);
-    const Tensor h = transformer->decoder->forward(pack(embed(*tgt_embed, tgt_in, "tgt_embed+positions"), tgt_padding),
-                                                   memory, &tgt_padding, &src_padding);  // [Nt, D]
+    const Tensor h = decoder_states(tgt_in, encoder_states(src, true), src, true);  // [Nt, D]
     return {generator->observed(generator->forward(h)), targets};  // [Nt, V]
   }
   // Targets elsewhere: the padded forward, and the generator on the target positions' rows.

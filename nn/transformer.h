@@ -121,8 +121,12 @@ class Transformer : public Module {
 
  private:
   Tensor embed(const Embedding& table, const IntTensor& ids, const char* what, int64_t offset = 0) const;
-  /// The decoder stack's output [B, T, D] for tgt_in over the memory of src.
-  Tensor decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
+  /// The encoder stack's output for src: [B, S, D], or packed [Ns, D] (padding.h).
+  Tensor encoder_states(const IntTensor& src, bool packed) const;
+  /// The decoder stack's output for tgt_in over the memory of src: [B, T, D], or packed [Nt, D]
+  /// (then memory may be packed too).
+  Tensor decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src,
+                        bool packed = false) const;
 };
 
 }  // namespace mt::nn
