@@ -35,10 +35,13 @@ Tensor attention_composite(const Tensor& q, const Tensor& kv, int64_t heads, con
 }
 
 // Small heads run every step of a head in one task; large ones (more than 16384 multiply-adds
-// per head product) go through oneDNN step by step: `large` picks 24 x 25 x 32 heads.
-void compare(bool self, bool causal, bool with_pad, float p, bool large = false) {
-  INFO("self ", self, " causal ", causal, " padding ", with_pad, " dropout ", p, " large ", large);
-  const int64_t heads = 2, d = large ? 64 : 8, t = large ? 24 : 4;
+// per head product) go through oneDNN step by step: `large` picks 24 x 25 x 32 heads. `t` and
+// `head_dim` override the small geometry (4 queries, heads 4 wide).
+void compare(bool self, bool causal, bool with_pad, float p, bool large = false, int64_t t_small = 4,
+             int64_t head_dim = 4) {
+  INFO("self ", self, " causal ", causal, " padding ", with_pad, " dropout ", p, " large ", large, " t ", t_small,
+       " head_dim ", head_dim);
+  const int64_t heads = 2, d = large ? 64 : 2 * head_dim, t = large ? 24 : t_small;
   const Tensor q1 = param({2, t, self ? 3 * d : d}, 301), q2 = param({2, t, self ? 3 * d : d}, 301);
   const Tensor kv1 = self ? Tensor() : param({2, causal ? t : t + 1, 2 * d}, 302);
   const Tensor kv2 = self ? Tensor() : param({2, causal ? t : t + 1, 2 * d}, 302);
@@ -66,6 +69,16 @@ TEST_CASE("attention: the fused op equals its composite twin, values and gradien
     for (bool causal : {false, true})
       for (bool pad : {false, true})
         for (float p : {0.0f, 0.3f}) compare(self, causal, pad, p);
+}
+
+// The small-head products keep R rows by W columns in registers, W a multiple of 8 up to 64,
+// with wider heads cut into panels: odd row counts leave a tail of single rows, odd widths pad.
+TEST_CASE("attention: small heads of every panel width, odd lengths and wider than one panel") {
+  for (int64_t head_dim : {3, 8, 13, 24, 40, 57, 64, 72, 130})
+    for (int64_t t : {1, 5, 7, 13}) {
+      compare(true, true, true, 0.3f, false, t, head_dim);
+      compare(false, false, true, 0.0f, false, t, head_dim);
+    }
 }
 
 TEST_CASE("attention: large heads (through oneDNN) equal the composite twin too") {

@@ -4,7 +4,9 @@
 // gradients of Q, K and V straight into one packed gradient: no copies for splitting or merging
 // heads. Its composite twin (matmul, masked_fill, softmax, dropout) is checked against it in
 // tests/test_attention.cpp. Read next: ../../nn/multi_head_attention.h.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -38,76 +40,110 @@ Tensor packed_input(const Tensor& x) {
 // for 256 heads, 12 µs here; measured in bench-kernels).
 constexpr int64_t kSmallProduct = 16384;
 
-// The unit-stride case with a row width known at compile time: the row of c stays in
-// registers across the whole sum instead of going through memory on every step.
-template <int64_t N>
-void small_product_rows(const float* __restrict a, int64_t a_m, int64_t a_k, const float* __restrict b, int64_t b_k,
-                        float* __restrict c, int64_t c_m, int64_t m, int64_t k) {
-  for (int64_t i = 0; i < m; ++i) {
-    float acc[N] = {};
-    for (int64_t p = 0; p < k; ++p) {
-      const float aip = a[i * a_m + p * a_k];
-      const float* __restrict brow = b + p * b_k;
-      for (int64_t j = 0; j < N; ++j) acc[j] += aip * brow[j];
+// One head's product c = a·b (a [M, K], b [K, N], c [M, N], each with its own strides) is cut
+// into panels of at most kPanel columns. A panel of b is read in place when its rows are dense
+// and a whole number of vectors wide, else first copied dense and zero-padded to a multiple of 8
+// (Kᵀ is a strided transpose). Then R rows of c at a time are summed in R·W/8 vector registers
+// across the whole of K: that many independent sums keep the FMA units busy where one row would
+// wait on its own additions (toy heads: 10 x 10 x 16, small: 14 x 14 x 32).
+constexpr int64_t kPanel = 64;
+
+// Eight floats, one AVX register (GCC/Clang vector extension; the compiler picks the
+// instructions, two SSE registers where AVX is missing).
+using Vec8 = float __attribute__((vector_size(32)));
+
+inline Vec8 load8(const float* p) {
+  Vec8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Rows [0, R) of a panel: c[r, j] = Σ_p a[r, p]·b[p, j] for j < n; b rows W wide, b_k apart.
+template <int64_t R, int64_t W>
+void panel_rows(const float* a, int64_t a_m, int64_t a_k, const float* b, int64_t b_k, int64_t k, float* c,
+                int64_t c_m, int64_t c_n, int64_t n) {
+  constexpr int64_t V = W / 8;
+  Vec8 acc[R][V] = {};
+  for (int64_t p = 0; p < k; ++p) {
+    Vec8 row[V];
+    for (int64_t v = 0; v < V; ++v) row[v] = load8(b + p * b_k + 8 * v);
+    for (int64_t r = 0; r < R; ++r) {
+      const float x = a[r * a_m + p * a_k];
+      for (int64_t v = 0; v < V; ++v) acc[r][v] += x * row[v];
     }
-    float* __restrict row = c + i * c_m;
-    for (int64_t j = 0; j < N; ++j) row[j] = acc[j];
+  }
+  for (int64_t r = 0; r < R; ++r) {
+    float* row = c + r * c_m;
+    if (c_n == 1 && n == W) {
+      std::memcpy(row, acc[r], sizeof acc[r]);
+    } else {
+      for (int64_t j = 0; j < n; ++j) row[j * c_n] = acc[r][j / 8][j % 8];
+    }
   }
 }
 
-// c = a·b for one head: a [M, K], b [K, N], c [M, N], each with its own strides. The loop order
-// keeps the innermost loop on unit-stride memory where the layout allows, so it vectorizes.
-void small_product(const float* __restrict a, int64_t a_m, int64_t a_k, const float* __restrict b, int64_t b_k,
-                   int64_t b_n, float* __restrict c, int64_t c_m, int64_t c_n, int64_t m, int64_t n, int64_t k) {
-  if (b_k == 1 && a_k == 1) {  // rows of a and columns of b are contiguous: dot products
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-        for (int64_t p = 0; p < k; ++p) acc += a[i * a_m + p] * b[j * b_n + p];
-        c[i * c_m + j * c_n] = acc;
-      }
-    return;
+// Copies columns [0, n) of b (K rows, any strides) into a dense [K, W] panel, zero past n.
+// W known at compile time lets the compiler vectorize the copy even for a strided transpose.
+template <int64_t W>
+void pack_panel(const float* __restrict b, int64_t b_k, int64_t b_n, int64_t k, int64_t n, float* __restrict dense) {
+  int64_t offset[W];
+  for (int64_t j = 0; j < W; ++j) offset[j] = std::min(j, n - 1) * b_n;
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < W; ++j) dense[p * W + j] = j < n ? b[p * b_k + offset[j]] : 0.0f;
+}
+
+// The n <= W columns of c from b's first n columns: b is read in place when its rows are dense
+// and exactly W wide, else packed first. Then blocks of R rows, and the rest one by one; R·W/8
+// sums stay within AVX2's 16 vector registers with room for the row of b.
+template <int64_t W>
+void panel(const float* a, int64_t a_m, int64_t a_k, const float* b, int64_t b_k, int64_t b_n, int64_t k, float* c,
+           int64_t c_m, int64_t c_n, int64_t m, int64_t n, std::vector<float>& scratch) {
+  if (b_n != 1 || n != W) {
+    scratch.resize(k * W);
+    pack_panel<W>(b, b_k, b_n, k, n, scratch.data());
+    b = scratch.data();
+    b_k = W;
   }
-  if (b_n == 1 && c_n == 1) {  // rows of b and c are contiguous: unit-stride axpys
-    if (n == 16) return small_product_rows<16>(a, a_m, a_k, b, b_k, c, c_m, m, k);
-    if (n == 32) return small_product_rows<32>(a, a_m, a_k, b, b_k, c, c_m, m, k);
-    for (int64_t i = 0; i < m; ++i) {
-      float* __restrict row = c + i * c_m;
-      for (int64_t j = 0; j < n; ++j) row[j] = 0.0f;
-      for (int64_t p = 0; p < k; ++p) {
-        const float aip = a[i * a_m + p * a_k];
-        const float* __restrict brow = b + p * b_k;
-        for (int64_t j = 0; j < n; ++j) row[j] += aip * brow[j];
-      }
-    }
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i) {  // any strides: c[i, :] = Σ_p a[i, p]·b[p, :]
-    float* row = c + i * c_m;
-    for (int64_t j = 0; j < n; ++j) row[j * c_n] = 0.0f;
-    for (int64_t p = 0; p < k; ++p) {
-      const float aip = a[i * a_m + p * a_k];
-      const float* brow = b + p * b_k;
-#pragma omp simd
-      for (int64_t j = 0; j < n; ++j) row[j * c_n] += aip * brow[j * b_n];
+  constexpr int64_t R = W <= 16 ? 4 : W <= 32 ? 2 : 1;
+  int64_t i = 0;
+  for (; i + R <= m; i += R) panel_rows<R, W>(a + i * a_m, a_m, a_k, b, b_k, k, c + i * c_m, c_m, c_n, n);
+  for (; i < m; ++i) panel_rows<1, W>(a + i * a_m, a_m, a_k, b, b_k, k, c + i * c_m, c_m, c_n, n);
+}
+
+// c = a·b for one head, any strides, in panels of at most kPanel columns; `scratch` holds a
+// packed panel of b when one is needed.
+void small_product(const float* a, int64_t a_m, int64_t a_k, const float* b, int64_t b_k, int64_t b_n, float* c,
+                   int64_t c_m, int64_t c_n, int64_t m, int64_t n, int64_t k, std::vector<float>& scratch) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
+    const int64_t cols = std::min(kPanel, n - j0);
+    const float* bp = b + j0 * b_n;
+    float* cp = c + j0 * c_n;
+    switch ((cols + 7) / 8) {
+      case 1: panel<8>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 2: panel<16>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 3: panel<24>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 4: panel<32>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 5: panel<40>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 6: panel<48>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      case 7: panel<56>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
+      default: panel<64>(a, a_m, a_k, bp, b_k, b_n, k, cp, c_m, c_n, m, cols, scratch); break;
     }
   }
 }
 
 // c[B, H, M, N] (or strided) = a · b, with optional transposes of the last two dims, one head
-// at a time: head_product(bh) computes head bh = b·H + h.
+// at a time: head_product(bh, scratch) computes head bh = b·H + h.
 struct HeadProduct {
   HeadProduct(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides)
       : x(matmul_operand(a, 4, ta)), y(matmul_operand(b, 4, tb)), c(c), cs(c_strides) {}
   int64_t m() const { return x.dims[2]; }
   int64_t n() const { return y.dims[3]; }
   int64_t k() const { return x.dims[3]; }
-  void operator()(int64_t bh) const {
+  void operator()(int64_t bh, std::vector<float>& scratch) const {
     const int64_t heads = x.dims[1], i = bh / heads, h = bh % heads;
     small_product(x.data + i * x.strides[0] + h * x.strides[1], x.strides[2], x.strides[3],
                   y.data + i * y.strides[0] + h * y.strides[1], y.strides[2], y.strides[3], c + i * cs[0] + h * cs[1],
-                  cs[2], cs[3], m(), n(), k());
+                  cs[2], cs[3], m(), n(), k(), scratch);
   }
   MatmulOperand x, y;
   float* c;
@@ -120,7 +156,8 @@ void product(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const
   const int64_t work = p.m() * p.n() * p.k();
   if (work > kSmallProduct) return matmul_kernel(p.x, p.y, c, c_strides);
   parallel_for(p.x.dims[0] * p.x.dims[1], std::max<int64_t>(1, 4 * kSmallProduct / work), [&](int64_t begin, int64_t end) {
-    for (int64_t bh = begin; bh < end; ++bh) p(bh);
+    std::vector<float> scratch;
+    for (int64_t bh = begin; bh < end; ++bh) p(bh, scratch);
   });
 }
 
@@ -131,20 +168,30 @@ struct Geometry {
 
 // Masks, scale and exponentials of one head's [T, S] block of scores, in place: the block is
 // handled as a whole so the exponentials run as one long vector loop, even for short rows.
+// pad[j] != 0 hides key j (pad may be null); causal hides the keys after each query.
 void masked_softmax_block(float* __restrict x, const int32_t* __restrict pad, bool causal, int64_t t, int64_t s,
-                          float scale, float* __restrict row_max_out) {
+                          float scale) {
   constexpr float kHidden = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < t; ++i) {
     float* row = x + i * s;
-    const int64_t visible = causal ? std::min(s, i + 1) : s;  // keys after query i are hidden
+    const int64_t visible = causal ? std::min(s, i + 1) : s;
     float m = kHidden;
-    for (int64_t j = 0; j < s; ++j) {
-      const bool hidden = j >= visible || (pad && pad[j] != 0);
-      row[j] = hidden ? kHidden : row[j] * scale;
-      m = std::max(m, row[j]);
+    if (pad) {
+#pragma omp simd reduction(max : m)
+      for (int64_t j = 0; j < visible; ++j) {
+        row[j] = pad[j] != 0 ? kHidden : row[j] * scale;
+        m = row[j] > m ? row[j] : m;
+      }
+    } else {
+#pragma omp simd reduction(max : m)
+      for (int64_t j = 0; j < visible; ++j) {
+        row[j] *= scale;
+        m = row[j] > m ? row[j] : m;
+      }
     }
-    row_max_out[i] = m;
+    for (int64_t j = visible; j < s; ++j) row[j] = kHidden;
     const float shift = m == kHidden ? 0.0f : m;  // a fully hidden row stays -inf, so exp gives 0
+#pragma omp simd
     for (int64_t j = 0; j < s; ++j) row[j] -= shift;
   }
   const int64_t n = t * s;
@@ -164,10 +211,9 @@ void masked_softmax_block(float* __restrict x, const int32_t* __restrict pad, bo
 void masked_softmax(float* scores, const Geometry& g, const IntTensor* key_padding, bool causal) {
   const int64_t block = g.t * g.s;
   parallel_for(g.b * g.h, row_grain(4 * block), [&](int64_t begin, int64_t end) {
-    std::vector<float> maxima(g.t);
     for (int64_t bh = begin; bh < end; ++bh) {
       const int32_t* pad = key_padding ? key_padding->values.data() + (bh / g.h) * g.s : nullptr;
-      masked_softmax_block(scores + bh * block, pad, causal, g.t, g.s, g.scale, maxima.data());
+      masked_softmax_block(scores + bh * block, pad, causal, g.t, g.s, g.scale);
     }
   });
 }
@@ -238,13 +284,13 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
     const HeadProduct weighted(dropped, false, vh, false, out.data(), merged);
     const int64_t block = g.t * g.s;
     parallel_for(g.b * g.h, heads_per_task(g), [&](int64_t begin, int64_t end) {
-      std::vector<float> maxima(g.t);
+      std::vector<float> scratch;
       for (int64_t bh = begin; bh < end; ++bh) {
-        scores(bh);
+        scores(bh, scratch);
         const int32_t* pad = key_padding ? key_padding->values.data() + (bh / g.h) * g.s : nullptr;
-        masked_softmax_block(probs.data() + bh * block, pad, causal, g.t, g.s, g.scale, maxima.data());
+        masked_softmax_block(probs.data() + bh * block, pad, causal, g.t, g.s, g.scale);
         if (drop) mask.apply_part(probs.data() + bh * block, dropped.data() + bh * block, bh * block, block);
-        weighted(bh);
+        weighted(bh, scratch);
       }
     });
   } else {
@@ -278,19 +324,19 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
       const HeadProduct dk_of(dp, true, qh, false, dkh.data(), dkh.strides());
       const int64_t block = g.t * g.s;
       parallel_for(g.b * g.h, heads_per_task(g), [&](int64_t begin, int64_t end) {
-        std::vector<float> undropped(drop ? block : 0);
+        std::vector<float> undropped(drop ? block : 0), scratch;
         for (int64_t bh = begin; bh < end; ++bh) {
           float* dp_head = dp.data() + bh * block;
-          dp_of(bh);  // dP' = dO·Vᵀ
+          dp_of(bh, scratch);  // dP' = dO·Vᵀ
           if (drop) {
             mask.apply_part(probs.data() + bh * block, dropped.data() + bh * block, bh * block, block);  // P' again
             mask.apply_part(dp_head, undropped.data(), bh * block, block);
             std::copy(undropped.begin(), undropped.end(), dp_head);
           }
-          dv_of(bh);  // dV = P'ᵀ·dO
+          dv_of(bh, scratch);  // dV = P'ᵀ·dO
           softmax_backward_head(dp_head, probs.data() + bh * block, g.t, g.s, g.scale);
-          dq_of(bh);  // dQ = dS·K
-          dk_of(bh);  // dK = dSᵀ·Q
+          dq_of(bh, scratch);  // dQ = dS·K
+          dk_of(bh, scratch);  // dK = dSᵀ·Q
         }
       });
       return std::vector<Tensor>{dq_packed, self ? Tensor() : dkv_packed};
