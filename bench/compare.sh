@@ -1,34 +1,57 @@
 #!/usr/bin/env bash
 # minitrans vs the PyTorch reference (../shared/bench/torch_reference.py), one after the other
 # in one run, for each preset: target tokens/s, peak RSS and their ratios, plus matmul FLOP/s
-# against oneDNN's own peak (its best of 512^3, 1024^3, 2048^3) measured in the same run.
+# against oneDNN's own peak (its best of 512^3, 1024^3, 2048^3) measured right before each pair.
 #   bench/compare.sh [build-dir] [presets...]      e.g. bench/compare.sh build toy small base
+#   ROUNDS=5 bench/compare.sh build                 rounds per preset (default 3)
+# The machine is shared and noisy (one run's ratio moves by a quarter), so each preset runs
+# ROUNDS pairs back to back (PyTorch, then ours) and the summary gives the median of each column:
+# a ratio is only ever taken between the two halves of one pair.
 # Needs python3-torch and OpenBLAS (tools/setup.sh --bench); run from the repository root.
 set -euo pipefail
 build=${1:-build}
 shift || true
-presets=("${@:-toy small base}")
+presets=("$@")
 [[ $# -eq 0 ]] && presets=(toy small base)
+rounds=${ROUNDS:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 1; }
 reference=$(dirname "$0")/../../shared/bench/torch_reference.py
 [[ -f $reference ]] || reference=../shared/bench/torch_reference.py
 [[ -x $build/minitrans && -x $build/bench-kernels ]] || { echo "compare.sh: build $build first" >&2; exit 1; }
 
-peak=$("$build/bench-kernels" --peak)
-printf '%-6s %14s %14s %7s %10s %10s %7s %9s %6s\n' preset "ours tok/s" "torch tok/s" ratio "ours RSS" "torch RSS" "RSS" "GFLOP/s" MFU
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 for preset in "${presets[@]}"; do
-  torch=$(/usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
-  ours=$("$build/minitrans" bench --preset "$preset" --threads 2)
-  /usr/bin/python3 - "$preset" "$ours" "$torch" "$peak" <<'PY'
-import json, sys
-preset, ours, torch, peak = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), float(sys.argv[4])
-flops = ours["matmul_flops_per_step"] / (ours["step_ms"] / 1e3) / 1e9
-print(f"{preset:<6} {ours['tgt_tokens_per_s']:>14.1f} {torch['tgt_tokens_per_s']:>14.1f} "
-      f"{ours['tgt_tokens_per_s'] / torch['tgt_tokens_per_s']:>6.2f}x {ours['peak_rss_mb']:>8.1f}MB "
-      f"{torch['peak_rss_mb']:>8.1f}MB {ours['peak_rss_mb'] / torch['peak_rss_mb']:>6.2f}x {flops:>9.1f} "
-      f"{100 * flops / peak:>5.1f}%")
-PY
+  for round in $(seq "$rounds"); do
+    peak=$("$build/bench-kernels" --peak)
+    torch=$(/usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
+    ours=$("$build/minitrans" bench --preset "$preset" --threads 2)
+    echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"torch\": $torch}" >> "$results"
+  done
 done
-echo "oneDNN peak (best of 512^3, 1024^3, 2048^3, its own OpenMP threads): $peak GFLOP/s; MFU = matmul FLOP/s over the whole step / peak"
+/usr/bin/python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print(f"{'preset':<6} {'round':>6} {'ours tok/s':>11} {'torch tok/s':>12} {'ratio':>7} {'ours RSS':>10} {'torch RSS':>10} "
+      f"{'RSS':>6} {'GFLOP/s':>8} {'peak':>6} {'MFU':>6}")
+def line(preset, label, ours, torch, ratio, rss_ours, rss_torch, rss, flops, peak, mfu):
+    print(f"{preset:<6} {label:>6} {ours:>11.1f} {torch:>12.1f} {ratio:>6.2f}x {rss_ours:>8.1f}MB {rss_torch:>8.1f}MB "
+          f"{rss:>5.2f}x {flops:>8.1f} {peak:>6.1f} {mfu:>5.1f}%")
+for preset in dict.fromkeys(r["preset"] for r in rows):
+    columns = []
+    for r in (r for r in rows if r["preset"] == preset):
+        o, t = r["ours"], r["torch"]
+        flops = o["matmul_flops_per_step"] / (o["step_ms"] / 1e3) / 1e9
+        values = (o["tgt_tokens_per_s"], t["tgt_tokens_per_s"], o["tgt_tokens_per_s"] / t["tgt_tokens_per_s"],
+                  o["peak_rss_mb"], t["peak_rss_mb"], o["peak_rss_mb"] / t["peak_rss_mb"], flops, r["peak"],
+                  100 * flops / r["peak"])
+        columns.append(values)
+        line(preset, str(r["round"]), *values)
+    if len(columns) > 1:
+        line(preset, "median", *(statistics.median(c) for c in zip(*columns)))
+print("peak: oneDNN's best of 512^3, 1024^3, 2048^3 on its own OpenMP threads, measured before each pair;")
+print("MFU = our matmul FLOP/s over the whole step / that peak. Each median is taken column by column.")
+PY
 
 # Decoding: the 1000 toy test sentences, greedy, with our key/value cache vs PyTorch without one,
 # on the same weights (a toy run is trained first if runs/toy does not exist).
