@@ -68,6 +68,22 @@ TEST_CASE("matmul of large products (split across cores) equals a naive product"
   set_matmul_threading(MatmulThreading::kTbb);
 }
 
+// A weight gradient dYᵀ·X whose row strides are multiples of 256 floats runs on copies with
+// padded rows (matmul.cpp: cache-set aliasing); the copies must hold exactly the operands' rows.
+TEST_CASE("matmul of weight gradients with aliasing row strides equals a naive product") {
+  for (MatmulThreading mode : {MatmulThreading::kTbb, MatmulThreading::kOpenMP}) {
+    set_matmul_threading(mode);
+    const Tensor dy = param({300, 256}, 61), x = param({300, 512}, 62), x_odd = param({300, 200}, 63);
+    check_close(matmul(dy, x, true, false), naive_matmul(transpose(dy, 0, 1), x), 1e-4, 1e-4);
+    check_close(matmul(dy, x_odd, true, false), naive_matmul(transpose(dy, 0, 1), x_odd), 1e-4, 1e-4);
+    check_close(matmul(x_odd, x, true, false), naive_matmul(transpose(x_odd, 0, 1), x), 1e-4, 1e-4);
+    // Column slices: rows 512 floats apart but only 128 or 320 of them used.
+    const Tensor dy_part = slice(x, 1, 0, 128), x_part = slice(x, 1, 192, 512);
+    check_close(matmul(dy_part, x_part, true, false), naive_matmul(transpose(dy_part, 0, 1), x_part), 1e-4, 1e-4);
+  }
+  set_matmul_threading(MatmulThreading::kTbb);
+}
+
 TEST_CASE("matmul with transpose flags never copies its operands") {
   const Tensor q = param({2, 3, 4}, 41), k = param({2, 5, 4}, 42);
   const Tensor scores = matmul(q, k, false, true);

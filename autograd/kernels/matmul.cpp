@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <dnnl.hpp>
 #include <string>
@@ -158,6 +159,36 @@ void run(ThreadState& state, const View& a, const View& b, const View& c, const 
   unpack(cp, c);
 }
 
+// Row strides that are multiples of 1 KB put the rows of an operand at few distinct offsets
+// within the cache's sets, and a product that walks such an operand down its rows slows down: a
+// weight gradient dYᵀ·X, with dY and X [K rows, 256 to 2048 wide]. On base, in the step, the
+// 512 x 512 weight gradients (K = 1197) ran at 75 GFLOP/s and the 1024 x 512 ones at 54,
+// against 125-137 for the other shapes; copied with rows 16 floats longer, 100 and 106. Alone on
+// one core, 256 x 256 x 1385 (small) went from 42 to 63 GFLOP/s (docs/performance.md).
+constexpr int64_t kAliasingStride = 256;  // floats
+constexpr int64_t kStridePad = 16;        // one cache line
+
+// True for the weight-gradient pattern, 2-D with a transposed (its K rows dense along M) and b
+// plain: the pattern whose operands are walked down their rows.
+bool weight_gradient_layout(const View& a, const View& b) {
+  return a.dims.size() == 2 && a.strides[0] == 1 && b.strides[1] == 1;
+}
+
+// A copy of the K x W rows of an operand (row stride `stride`, dense along W) into `buffer`
+// with row stride W + kStridePad; returns its view with the dims of `v`.
+View pad_rows(const View& v, int64_t rows, int64_t width, int64_t stride, bool transposed, Tensor& buffer) {
+  const int64_t padded = width + kStridePad;
+  buffer = Tensor({rows, padded});
+  float* out = buffer.data();
+  parallel_for(rows, row_grain(width), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) std::copy(v.data + r * stride, v.data + r * stride + width, out + r * padded);
+  });
+  View p = v;
+  p.data = out;
+  p.strides = transposed ? memory::dims{1, padded} : memory::dims{padded, 1};
+  return p;
+}
+
 // The part [begin, end) of dim `d` of a view; a broadcast dim (size 1) stays whole.
 View part(const View& v, size_t d, int64_t begin, int64_t end) {
   if (v.dims[d] == 1) return v;
@@ -208,11 +239,18 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   for (size_t d = 0; d + 2 < rank; ++d) c_dims[d] = std::max(a.dims[d], b.dims[d]);
   c_dims[rank - 2] = a.dims[rank - 2];
   c_dims[rank - 1] = b.dims[rank - 1];
-  const View av{const_cast<float*>(a.data), a.dims, a.strides};  // oneDNN takes non-const handles
-  const View bv{const_cast<float*>(b.data), b.dims, b.strides};
+  View av{const_cast<float*>(a.data), a.dims, a.strides};  // oneDNN takes non-const handles
+  View bv{const_cast<float*>(b.data), b.dims, b.strides};
   MT_CHECK(c_strides.size() == rank, "matmul kernel: ", c_strides.size(), " output strides for rank ", rank);
   const View cv{c_data, c_dims, c_strides};
   if (numel(c_dims) == 0) return;
+  Tensor a_padded, b_padded;  // hold the copies for the duration of the product
+  if (numel(c_dims) * a.dims[rank - 1] >= kMinSplitFlops && weight_gradient_layout(av, bv)) {
+    if (av.strides[1] % kAliasingStride == 0)
+      av = pad_rows(av, av.dims[1], av.dims[0], av.strides[1], /*transposed=*/true, a_padded);
+    if (bv.strides[0] % kAliasingStride == 0)
+      bv = pad_rows(bv, bv.dims[0], bv.dims[1], bv.strides[0], /*transposed=*/false, b_padded);
+  }
 
   g_flops += 2 * numel(c_dims) * a.dims[rank - 1];
   ThreadState& state = thread_state();
