@@ -21,10 +21,20 @@ TEST_CASE("gather_rows and scatter_rows: gradcheck, and each undoes the other") 
   check_gradients([&](const auto& v) { return gather_rows(v[0], rows); }, {wide});
   check_gradients([&](const auto& v) { return scatter_rows(v[0], rows, 6); }, {packed});
   CHECK(gather_rows(scatter_rows(packed, rows, 6), rows).to_vector() == packed.to_vector());
+  // Rows 2 and 4 hold no packed row: zeros, even in memory the cache hands back dirty (a freed
+  // block of the same size is reused first), forward and as gather_rows' gradient.
+  { const Tensor dirty = full({6, 70}, 7.0f); }
   const std::vector<float> unpacked = scatter_rows(packed, rows, 6).to_vector();
-  for (int64_t c = 0; c < 70; ++c) {  // rows 2 and 4 hold no packed row
+  const Tensor from = param({6, 70}, 34);
+  { const Tensor dirty = full({6, 70}, 7.0f); }
+  sum(gather_rows(from, rows)).backward();
+  const std::vector<float> grad = from.grad().to_vector();
+  for (int64_t c = 0; c < 70; ++c) {
     CHECK(unpacked[2 * 70 + c] == 0.0f);
     CHECK(unpacked[4 * 70 + c] == 0.0f);
+    CHECK(grad[2 * 70 + c] == 0.0f);
+    CHECK(grad[4 * 70 + c] == 0.0f);
+    CHECK(grad[3 * 70 + c] == 1.0f);
   }
   // A transposed (non-contiguous) input is read through its strides.
   const Tensor t = transpose(param({3, 6}, 33), 0, 1);  // [6, 3]

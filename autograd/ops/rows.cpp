@@ -3,7 +3,9 @@
 // on each position alone (projections, feed-forward, norms) need only the real rows, packed as
 // [N, D]. gather_rows packs, scatter_rows puts rows back (zeros where padding was). Rows are
 // distinct, so each op is the other's backward. Read next: dropout.cpp.
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "autograd/check.h"
 #include "autograd/kernels/parallel.h"
@@ -42,8 +44,17 @@ Tensor gather(const Tensor& x, const IntTensor& rows) {  // x contiguous [M, D] 
 }
 
 Tensor scatter(const Tensor& x, const IntTensor& rows, int64_t total) {  // x contiguous [N, D] -> [M, D]
-  Tensor out = zeros({total, x.size(1)});
-  copy_rows(x.data(), out.data(), rows.numel(), x.size(1), [&](int64_t i) { return int64_t{rows.values[i]}; },
+  const int64_t width = x.size(1);
+  Tensor out({total, width});
+  std::vector<int32_t> empty;  // the rows no input row lands in: zeroed, the rest written once
+  std::vector<bool> taken(static_cast<size_t>(total), false);
+  for (int32_t r : rows.values) taken[r] = true;
+  for (int64_t r = 0; r < total; ++r)
+    if (!taken[r]) empty.push_back(static_cast<int32_t>(r));
+  parallel_for(static_cast<int64_t>(empty.size()), row_grain(width), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) std::fill_n(out.data() + empty[i] * width, width, 0.0f);
+  });
+  copy_rows(x.data(), out.data(), rows.numel(), width, [&](int64_t i) { return int64_t{rows.values[i]}; },
             [](int64_t i) { return i; });
   return out;
 }
