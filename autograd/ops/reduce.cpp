@@ -15,6 +15,7 @@ namespace {
 
 // Elements per task when a reduction is split along its inner (column) dim.
 constexpr int64_t kColumnBlock = 256;
+constexpr int64_t kRowBlock = 128;  // rows per partial sum of one matrix's columns
 
 // x viewed as [outer, reduced, inner] for reducing dims [first, last].
 struct ReduceLayout {
@@ -38,6 +39,34 @@ void sum_kernel(const float* x, float* out, const ReduceLayout& l) {
         double acc = 0.0;
         for (int64_t r = 0; r < l.reduced; ++r) acc += row[r];
         out[o] = static_cast<float>(acc);
+      }
+    });
+    return;
+  }
+  if (l.outer == 1 && l.reduced >= 2 * kRowBlock) {
+    // One matrix's column sums (a linear layer's bias gradient): fixed blocks of kRowBlock rows
+    // sum into their own row of partials, reading whole rows in memory order, then the partials
+    // are added in block order. Walking each column block down all the rows instead reads a few
+    // hundred bytes per row: on [1197, 8000] (base's generator) 7.8 GB/s. Blocks of a fixed size,
+    // not one per thread, keep the sum the same for any thread count.
+    const int64_t blocks = (l.reduced + kRowBlock - 1) / kRowBlock, n = l.inner;
+    Tensor partial({blocks, n});
+    float* p = partial.data();
+    parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        float* __restrict acc = p + b * n;
+        std::fill(acc, acc + n, 0.0f);
+        for (int64_t r = b * kRowBlock; r < std::min(l.reduced, (b + 1) * kRowBlock); ++r) {
+          const float* __restrict row = x + r * n;
+          for (int64_t i = 0; i < n; ++i) acc[i] += row[i];
+        }
+      }
+    });
+    parallel_for(n, std::max<int64_t>(1, kElementGrain / blocks), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        float total = 0.0f;
+        for (int64_t b = 0; b < blocks; ++b) total += p[b * n + i];
+        out[i] = total;
       }
     });
     return;
