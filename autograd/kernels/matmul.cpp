@@ -174,10 +174,11 @@ bool weight_gradient_layout(const View& a, const View& b) {
   return a.dims.size() == 2 && a.strides[0] == 1 && b.strides[1] == 1;
 }
 
-// A copy of the K x W rows of an operand (row stride `stride`, dense along W) into `buffer`
-// with row stride W + kStridePad; returns its view with the dims of `v`.
-View pad_rows(const View& v, int64_t rows, int64_t width, int64_t stride, bool transposed, Tensor& buffer) {
-  const int64_t padded = width + kStridePad;
+// A copy of an operand's K rows (dense along M or N) into `buffer`, each kStridePad floats
+// longer; returns its view. `transposed`: the operand is a (its rows are along its last dim).
+View pad_rows(const View& v, bool transposed, Tensor& buffer) {
+  const int64_t rows = v.dims[transposed ? 1 : 0], width = v.dims[transposed ? 0 : 1];
+  const int64_t stride = v.strides[transposed ? 1 : 0], padded = width + kStridePad;
   buffer = Tensor({rows, padded});
   float* out = buffer.data();
   parallel_for(rows, row_grain(width), [&](int64_t begin, int64_t end) {
@@ -244,15 +245,14 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   MT_CHECK(c_strides.size() == rank, "matmul kernel: ", c_strides.size(), " output strides for rank ", rank);
   const View cv{c_data, c_dims, c_strides};
   if (numel(c_dims) == 0) return;
+  const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   Tensor a_padded, b_padded;  // hold the copies for the duration of the product
-  if (numel(c_dims) * a.dims[rank - 1] >= kMinSplitFlops && weight_gradient_layout(av, bv)) {
-    if (av.strides[1] % kAliasingStride == 0)
-      av = pad_rows(av, av.dims[1], av.dims[0], av.strides[1], /*transposed=*/true, a_padded);
-    if (bv.strides[0] % kAliasingStride == 0)
-      bv = pad_rows(bv, bv.dims[0], bv.dims[1], bv.strides[0], /*transposed=*/false, b_padded);
+  if (flops >= 2 * kMinSplitFlops && weight_gradient_layout(av, bv)) {
+    if (av.strides[1] % kAliasingStride == 0) av = pad_rows(av, /*transposed=*/true, a_padded);
+    if (bv.strides[0] % kAliasingStride == 0) bv = pad_rows(bv, /*transposed=*/false, b_padded);
   }
 
-  g_flops += 2 * numel(c_dims) * a.dims[rank - 1];
+  g_flops += flops;
   ThreadState& state = thread_state();
   const int threads = num_threads();
   if (matmul_threading() == MatmulThreading::kOpenMP) {
@@ -260,7 +260,6 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
     return run(state, av, bv, cv, bias);
   }
   set_omp_threads(state, 1);
-  const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   // Split along the first batch dim if it has enough items, else along the longer of M and N:
   // cutting the shorter side leaves each core a slab too thin for oneDNN's blocking (the
   // weight gradient [512, 2048] of a base FF2 layer: 55 GFLOP/s cut along M, 127 along N).

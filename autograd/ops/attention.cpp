@@ -150,15 +150,10 @@ struct HeadProduct {
   Strides cs;
 };
 
-// The whole product: oneDNN for large heads, else the loops above, heads split over cores.
+// The whole product of large heads through oneDNN (small heads run HeadProduct one at a time;
+// every product of one attention has the same T·S·Dh multiply-adds per head).
 void product(const Tensor& a, bool ta, const Tensor& b, bool tb, float* c, const Strides& c_strides) {
-  const HeadProduct p(a, ta, b, tb, c, c_strides);
-  const int64_t work = p.m() * p.n() * p.k();
-  if (work > kSmallProduct) return matmul_kernel(p.x, p.y, c, c_strides);
-  parallel_for(p.x.dims[0] * p.x.dims[1], std::max<int64_t>(1, 4 * kSmallProduct / work), [&](int64_t begin, int64_t end) {
-    std::vector<float> scratch;
-    for (int64_t bh = begin; bh < end; ++bh) p(bh, scratch);
-  });
+  matmul_kernel(matmul_operand(a, 4, ta), matmul_operand(b, 4, tb), c, c_strides);
 }
 
 struct Geometry {
