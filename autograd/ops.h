@@ -107,7 +107,7 @@ Tensor log_softmax(const Tensor& x);
 /// x with `value` where mask is non-zero; mask broadcasts to x ([B, 1, 1, S] over [B, H, T, S]).
 Tensor masked_fill(const Tensor& x, const IntTensor& mask, float value);
 
-// ---- attention (ops/attention.cpp) ---------------------------------------------------------
+// ---- attention (ops/attention.cpp, ops/attention_reference.cpp) ----------------------------------------------------
 /// Multi-head scaled dot-product attention, fused: softmax(Q·Kᵀ/√Dh with masked keys hidden),
 /// dropout, ·V, heads merged. q: [B, T, H·Dh]; kv: [B, S, 2·H·Dh] (keys, then values); for
 /// self-attention pass the fused projection [B, T, 3·H·Dh] as q and an undefined kv.
@@ -116,6 +116,10 @@ Tensor masked_fill(const Tensor& x, const IntTensor& mask, float value);
 /// given, receives the attention weights [B, H, T, S] before dropout.
 Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding, bool causal,
                  float dropout, bool training, Tensor* weights = nullptr);
+/// The same attention composed of split, matmul, masked_fill, softmax and dropout
+/// (ops/attention_reference.cpp): same arguments, same results, same random draws.
+Tensor attention_reference(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding,
+                           bool causal, float dropout, bool training, Tensor* weights = nullptr);
 
 // ---- lookup (ops/embedding.cpp) -------------------------------------------------------------
 /// weight [V, D], ids [...] -> [..., D]. Rows with id == padding_idx get no gradient

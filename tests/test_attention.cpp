@@ -1,6 +1,6 @@
-// Tests of autograd/ops/attention.cpp: the fused op against its composite twin (matmul,
-// masked_fill, softmax, dropout), values and gradients, self and cross, with masks and dropout;
-// gradcheck; fully masked rows; errors.
+// Tests of autograd/ops/attention.cpp and attention_reference.cpp: both against PyTorch; the
+// fused op against its composite twin attention_reference, values and gradients, self and
+// cross, with masks and dropout; gradchecks; fully masked rows; errors.
 #include <cmath>
 #include <limits>
 
@@ -10,29 +10,6 @@ using namespace mt;
 using namespace mt::testing;
 
 namespace {
-
-// Attention written with primitive ops: the definition the fused op must agree with.
-Tensor attention_composite(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* pad, bool causal,
-                           float p, bool training) {
-  const bool self = !kv.defined();
-  const int64_t d = self ? q.size(2) / 3 : q.size(2), b = q.size(0), t = q.size(1);
-  std::vector<Tensor> parts = self ? split(q, d, -1) : std::vector<Tensor>{q};
-  if (!self) for (const Tensor& x : split(kv, d, -1)) parts.push_back(x);
-  auto heads_of = [&](const Tensor& x) { return permute(unflatten(x, 2, {heads, d / heads}), {0, 2, 1, 3}); };
-  const Tensor qh = heads_of(parts[0]), kh = heads_of(parts[1]), vh = heads_of(parts[2]);
-  const int64_t s = kh.size(2);
-  Tensor scores = matmul(qh, kh, false, true) * (1.0f / std::sqrt(static_cast<float>(d / heads)));
-  const float inf = std::numeric_limits<float>::infinity();
-  if (pad) scores = masked_fill(scores, IntTensor(pad->values, {b, 1, 1, s}), -inf);
-  if (causal) {
-    IntTensor future(std::vector<int32_t>(t * s, 0), {t, s});
-    for (int64_t i = 0; i < t; ++i)
-      for (int64_t j = i + 1; j < s; ++j) future.values[i * s + j] = 1;
-    scores = masked_fill(scores, future, -inf);
-  }
-  const Tensor probs = dropout(softmax(scores), p, training);
-  return reshape(permute(matmul(probs, vh), {0, 2, 1, 3}), {b, t, d});
-}
 
 // Small heads run every step of a head in one task; large ones (more than 16384 multiply-adds
 // per head product) go through oneDNN step by step: `large` picks 24 x 25 x 32 heads. `t` and
@@ -53,7 +30,7 @@ void compare(bool self, bool causal, bool with_pad, float p, bool large = false,
   manual_seed(9);
   const Tensor fused = attention(q1, kv1, heads, mask, causal, p, true);
   manual_seed(9);
-  const Tensor composite = attention_composite(q2, kv2, heads, mask, causal, p, true);
+  const Tensor composite = attention_reference(q2, kv2, heads, mask, causal, p, true);
   check_close(fused, composite, 1e-5, 1e-6);
   const Tensor r = param(fused.shape(), 303);
   sum(fused * r.detach()).backward();
@@ -63,6 +40,26 @@ void compare(bool self, bool causal, bool with_pad, float p, bool large = false,
 }
 
 }  // namespace
+
+TEST_CASE("attention and attention_reference match PyTorch, cross with key padding and causal self") {
+  const IntTensor pad = fixture_ints("attention_cross.key_padding");
+  for (const auto op : {&attention, &attention_reference}) {
+    check_reference("attention_cross", 2, [&](const auto& x) { return op(x[0], x[1], 2, &pad, false, 0.0f, true, nullptr); });
+    check_reference("attention_self_causal", 1,
+                    [&](const auto& x) { return op(x[0], Tensor(), 2, nullptr, true, 0.0f, true, nullptr); });
+  }
+}
+
+TEST_CASE("attention_reference: gradcheck, self and cross, with masks and dropout") {
+  const Tensor qkv = param({2, 3, 12}, 331), q = param({2, 3, 4}, 332), kv = param({2, 5, 8}, 333);
+  const IntTensor pad5({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, 5}), pad3({0, 0, 1, 0, 0, 0}, {2, 3});
+  check_gradients([&](const auto& v) { return attention_reference(v[0], Tensor(), 2, &pad3, true, 0.0f, true); },
+                  {qkv});
+  check_gradients([&](const auto& v) {
+    manual_seed(4);
+    return attention_reference(v[0], v[1], 2, &pad5, false, 0.25f, true);
+  }, {q, kv});
+}
 
 TEST_CASE("attention: the fused op equals its composite twin, values and gradients") {
   for (bool self : {true, false})

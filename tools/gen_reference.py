@@ -144,6 +144,29 @@ rows = torch.tensor([4, 0, 2])
 case("gather_rows", lambda x: x.index_select(0, rows), [randn(5, 3)], {"rows": rows})
 case("scatter_rows", lambda x: torch.zeros(5, 3).index_copy(0, rows, x), [randn(3, 3)], {"rows": rows})
 
+
+# attention (fused and reference in C++): cross-attention of 2 heads with key padding, and
+# causal self-attention from one packed QKV projection; composed here from PyTorch's own ops
+torch.manual_seed(8)
+
+
+def torch_attention(q, k, v, heads, key_padding=None, causal=False):
+    b, t, d = q.shape
+    s = k.shape[1]
+    split = lambda x: x.view(b, -1, heads, d // heads).transpose(1, 2)
+    scores = split(q) @ split(k).transpose(-2, -1) / math.sqrt(d // heads)
+    if key_padding is not None:
+        scores = scores.masked_fill(key_padding.bool().view(b, 1, 1, s), float("-inf"))
+    if causal:
+        scores = scores.masked_fill(torch.ones(t, s).triu(1).bool(), float("-inf"))
+    return (torch.softmax(scores, -1) @ split(v)).transpose(1, 2).reshape(b, t, d)
+
+
+key_padding = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 1]])
+case("attention_cross", lambda q, kv: torch_attention(q, *kv.split(4, -1), 2, key_padding),
+     [randn(2, 3, 4), randn(2, 5, 8)], {"key_padding": key_padding})
+case("attention_self_causal", lambda qkv: torch_attention(*qkv.split(4, -1), 2, causal=True), [randn(2, 4, 12)])
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print(f"wrote {len(lines) - 1} tensors to {os.path.normpath(OUT)}")
