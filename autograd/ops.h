@@ -69,6 +69,9 @@ Tensor expand(const Tensor& x, const Shape& shape);
 Tensor contiguous(const Tensor& x);
 /// A row-major copy that owns its storage.
 Tensor clone(const Tensor& x);
+/// Writes src's values into dst (same shape, any strides), outside the tape: filling a cache
+/// or loading weights into a parameter in place.
+void copy_into(const Tensor& dst, const Tensor& src);
 /// Elements [start, end) of dimension `dim` (a view; negative indices count from the end).
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
 

@@ -46,6 +46,10 @@ class ProfileScope {
   ProfileScope* parent_ = nullptr;
 };
 
+/// Floating-point operations done by matrix products since the process started (2·M·N·K per
+/// product), for FLOP/s and model-utilization figures.
+int64_t matmul_flops();
+
 /// A table of milliseconds per step by op kind and phase, largest first.
 std::string profile_report(int64_t steps);
 

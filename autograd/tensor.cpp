@@ -9,7 +9,7 @@
 
 #include "autograd/check.h"
 #include "autograd/kernels/allocator.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"

@@ -14,7 +14,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
 

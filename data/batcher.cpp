@@ -59,6 +59,8 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t
     batch.tgt_out.values[row * t + e.tgt.size()] = Vocab::kEos;
     batch.tgt_tokens += static_cast<int64_t>(e.tgt.size()) + 1;
   }
+  batch.src_layout = nn::SequenceLayout::packed(batch.src, Vocab::kPad);
+  batch.tgt_layout = nn::SequenceLayout::packed(batch.tgt_in, Vocab::kPad);
   return batch;
 }
 

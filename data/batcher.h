@@ -1,8 +1,9 @@
 // From sentence pairs to padded batches. Examples are encoded once; each epoch the batcher
 // shuffles them (seeded: the same seed and epoch give the same batches), sorts them by length
 // so a batch holds sentences of similar length (little padding), cuts batches under a token
-// budget, and shuffles the batch order. Padding and masks are built here and nowhere else.
-// Read next: ../train/trainer.h.
+// budget, and shuffles the batch order. A batch carries the layout of each side (which
+// positions are padding, which are computed: nn/sequence_layout.h), made here once and read by
+// every module. Read next: ../train/trainer.h.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "autograd/tensor.h"
 #include "data/parallel_corpus.h"
 #include "data/vocab.h"
+#include "nn/sequence_layout.h"
 
 namespace mt::data {
 
@@ -22,6 +24,7 @@ struct Batch {
   IntTensor src;      // [B, S], padded with <pad>
   IntTensor tgt_in;   // [B, T]: <bos> y1 .. yn, padded
   IntTensor tgt_out;  // [B·T]: y1 .. yn <eos>, padded (flattened for the loss)
+  nn::SequenceLayout src_layout, tgt_layout;  // packed: the real positions of src and tgt_in
   std::vector<int64_t> indices;  // which examples, in row order
   int64_t tgt_tokens = 0;        // non-pad entries of tgt_out
 };

@@ -12,8 +12,10 @@ Dropout::Dropout(float prob) : p(prob) {
 
 Tensor Dropout::forward(const Tensor& x) const { return dropout(x, p, is_training()); }
 
-Tensor Dropout::add_to(const Tensor& residual, const Tensor& x) const {
-  return residual_dropout(residual, x, p, is_training());
+Dropped::operator Tensor() const { return dropout.forward(x); }
+
+Tensor operator+(const Tensor& residual, const Dropped& d) {
+  return residual_dropout(residual, d.x, d.dropout.p, d.dropout.is_training());
 }
 
 std::string Dropout::extra_repr() const { return str("p=", p); }

@@ -1,10 +1,10 @@
 // FeedForward; see feed_forward.h.
 #include "nn/feed_forward.h"
 
-#include <map>
 
 #include "autograd/check.h"
 #include "autograd/ops.h"
+#include "nn/registry.h"
 
 namespace mt::nn {
 
@@ -20,34 +20,18 @@ Tensor FeedForward::forward(const Tensor& x) const {
 }
 
 namespace {
-std::map<std::string, FeedForwardFactory>& registry() {
-  static std::map<std::string, FeedForwardFactory> factories = {
-      {"standard", [](const BlockSizes& s) {
-         return std::make_shared<FeedForward>(s.dim, s.hidden, s.dropout, s.activation);
-       }}};
-  return factories;
+Registry<FeedForwardFactory>& registry() {
+  static Registry<FeedForwardFactory> blocks("model.feed_forward", {{"standard", [](const LayerOptions& o) {
+    return std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
+  }}});
+  return blocks;
 }
 }  // namespace
 
-void register_feed_forward(const std::string& name, FeedForwardFactory make) {
-  MT_CHECK(!name.empty() && make, "register_feed_forward: a name and a factory are needed");
-  registry()[name] = std::move(make);
-}
-
-std::vector<std::string> feed_forward_names() {
-  std::vector<std::string> names;
-  for (const auto& [name, make] : registry()) names.push_back(name);
-  return names;
-}
-
-std::shared_ptr<PositionwiseBlock> make_feed_forward(const std::string& name, const BlockSizes& sizes) {
-  const auto it = registry().find(name);
-  if (it == registry().end()) {
-    std::string known;
-    for (const std::string& n : feed_forward_names()) known += (known.empty() ? "" : ", ") + n;
-    throw Error(str("model.feed_forward: no block named '", name, "' (registered: ", known, ")"));
-  }
-  return it->second(sizes);
+void register_feed_forward(const std::string& name, FeedForwardFactory make) { registry().add(name, std::move(make)); }
+std::vector<std::string> feed_forward_names() { return registry().names(); }
+std::shared_ptr<PositionwiseBlock> make_feed_forward(const std::string& name, const LayerOptions& options) {
+  return registry().at(name)(options);
 }
 
 std::string FeedForward::extra_repr() const { return activation == Activation::kGelu ? "gelu" : "relu"; }

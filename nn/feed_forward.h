@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "nn/dropout.h"
+#include "nn/layer_options.h"
 #include "nn/linear.h"
 #include "nn/module.h"
 
 namespace mt::nn {
-
-enum class Activation { kRelu, kGelu };
 
 /// What a layer needs of its feed-forward block: the same map at every position.
 class PositionwiseBlock : public Module {
@@ -39,19 +38,13 @@ class FeedForward : public PositionwiseBlock {
   std::string extra_repr() const override;
 };
 
-/// The sizes a feed-forward block is built with (from the layer's options).
-struct BlockSizes {
-  int64_t dim;      // d_model
-  int64_t hidden;   // ff_dim
-  float dropout;
-  Activation activation;
-};
-using FeedForwardFactory = std::function<std::shared_ptr<PositionwiseBlock>(const BlockSizes&)>;
+/// A feed-forward block for a layer with these options (d_model, ff_dim, dropout, activation).
+using FeedForwardFactory = std::function<std::shared_ptr<PositionwiseBlock>(const LayerOptions&)>;
 
 /// Makes `make` available as model.feed_forward = `name` (call it before reading a config).
 void register_feed_forward(const std::string& name, FeedForwardFactory make);
 /// The block registered as `name`; an unknown name is an error listing the registered ones.
-std::shared_ptr<PositionwiseBlock> make_feed_forward(const std::string& name, const BlockSizes& sizes);
+std::shared_ptr<PositionwiseBlock> make_feed_forward(const std::string& name, const LayerOptions& options);
 /// Every registered name, sorted ("standard" is always there).
 std::vector<std::string> feed_forward_names();
 

@@ -7,7 +7,7 @@
 
 #include "autograd/check.h"
 #include "autograd/grad_mode.h"
-#include "autograd/kernels/elementwise.h"
+#include "autograd/ops.h"
 
 namespace mt::nn {
 
@@ -98,7 +98,7 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state) {
     MT_CHECK(known.count(name), "load_state_dict: unexpected tensor '", name, "' ", t.shape(),
              " (not a parameter or buffer of this model)");
   }
-  for (const auto& [name, t] : own) copy_strided(state.at(name), t);  // in place: members stay valid
+  for (const auto& [name, t] : own) copy_into(t, state.at(name));  // in place: members stay valid
 }
 
 void Module::train(bool on) {

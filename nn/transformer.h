@@ -11,45 +11,39 @@
 #include <memory>
 #include <vector>
 
+#include "nn/decoder_layer.h"
 #include "nn/decoding.h"
 #include "nn/embedding.h"
 #include "nn/encoder_layer.h"
+#include "nn/layer_norm.h"
 #include "nn/linear.h"
 #include "nn/module.h"
-#include "nn/padding.h"
 #include "nn/positional_encoding.h"
+#include "nn/sequence_layout.h"
 
 namespace mt::nn {
 
 struct TransformerOptions {
   int64_t src_vocab = 0;
   int64_t tgt_vocab = 0;
-  int64_t d_model = 512;
-  int64_t heads = 8;
+  LayerOptions layer;  // every encoder and decoder layer's (d_model, heads, ff_dim, dropout, ...)
   int64_t encoder_layers = 6;
   int64_t decoder_layers = 6;
-  int64_t ff_dim = 2048;
-  float dropout = 0.1f;
-  Activation activation = Activation::kRelu;
-  std::string feed_forward = "standard";  // see register_feed_forward
-  bool norm_first = false;         // pre-LN instead of post-LN
   bool tie_output = false;         // generator.weight is tgt_embed.weight
   bool learned_positions = false;  // a learned table instead of sinusoids
   bool embedding_dropout = true;   // dropout on embeddings + positions (torch.nn.Transformer has none)
   int64_t max_len = 1024;
   int32_t pad_id = 0;
-
-  LayerOptions layer() const;
 };
 
 class Encoder : public Module {
  public:
   Encoder(const LayerOptions& layer, int64_t count);
-  /// x: [B, S, D] -> memory [B, S, D]
-  Tensor forward(const Tensor& x, const IntTensor* src_padding) const;
+  /// x: [N, D], the rows of `layout` -> memory [N, D]
+  Tensor forward(const Tensor& x, const SequenceLayout& layout) const;
 
   std::vector<std::shared_ptr<EncoderLayer>> layers;  // saved as layers.0, layers.1, ...
-  std::shared_ptr<LayerNorm> norm;
+  std::shared_ptr<Norm> norm;
 
  protected:
   std::string type_name() const override { return "Encoder"; }
@@ -58,12 +52,12 @@ class Encoder : public Module {
 class Decoder : public Module {
  public:
   Decoder(const LayerOptions& layer, int64_t count);
-  /// y: [B, T, D], memory: [B, S, D] -> [B, T, D]
-  Tensor forward(const Tensor& y, const Tensor& memory, const IntTensor* tgt_padding,
-                 const IntTensor* src_padding) const;
+  /// y: [N, D], the rows of `layout`, over memory [M, D], the rows of `memory_layout` -> [N, D]
+  Tensor forward(const Tensor& y, const SequenceLayout& layout, const Tensor& memory,
+                 const SequenceLayout& memory_layout) const;
 
   std::vector<std::shared_ptr<DecoderLayer>> layers;
-  std::shared_ptr<LayerNorm> norm;
+  std::shared_ptr<Norm> norm;
 
  protected:
   std::string type_name() const override { return "Decoder"; }
@@ -80,26 +74,30 @@ class EncoderDecoder : public Module {
   std::string type_name() const override { return "EncoderDecoder"; }
 };
 
-/// What training needs from a forward pass: logits only where there is a target to predict.
+/// What training needs from a forward pass: logits only at the positions the model computes.
 struct TargetLogits {
-  Tensor logits;      // [R, V_tgt] at the R positions whose target is not padding (row-major order)
-  IntTensor targets;  // [R] those targets
+  Tensor logits;      // [R, V_tgt] at the R rows of the target layout (row-major order)
+  IntTensor targets;  // [R] the target of each row (pad_id where there is none: ignored)
 };
 
 class Transformer : public Module {
  public:
   explicit Transformer(const TransformerOptions& options);
 
-  /// src: [B, S], tgt_in: [B, T] token ids (pad_id = padding) -> logits [B, T, V_tgt]
+  /// src: [B, S], tgt_in: [B, T] token ids (pad_id = padding) -> logits [B, T, V_tgt] at
+  /// every position, as PyTorch computes them.
   Tensor forward(const IntTensor& src, const IntTensor& tgt_in) const;
   /// src: [B, S] -> memory [B, S, D]
   Tensor encode(const IntTensor& src) const;
-  /// tgt_in: [B, T], memory of `src` -> logits [B, T, V_tgt]
-  Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src) const;
   /// Training's forward: tgt_out [B, T] holds the token each position must predict (pad_id where
-  /// none). cross_entropy(logits, targets) equals a cross-entropy over forward()'s [B·T, V_tgt]
-  /// that ignores padding, gradients included, but no layer computes a padded position (a
-  /// quarter of the rows on the benchmark batches): the batch runs packed (padding.h).
+  /// none); the layouts (sequence_layout.h) say which positions each side computes: the batch
+  /// makes them packed, so no layer computes a padded position (a quarter of the rows on the
+  /// benchmark batches). cross_entropy(logits, targets) with pad_id ignored equals a
+  /// cross-entropy over forward()'s [B·T, V_tgt] that ignores padding, gradients included.
+  TargetLogits forward_targets(const IntTensor& src, const SequenceLayout& src_layout, const IntTensor& tgt_in,
+                               const SequenceLayout& tgt_layout, const IntTensor& tgt_out) const;
+  /// The same with layouts made here: packed, or every target position when a target sits where
+  /// the input is padding.
   TargetLogits forward_targets(const IntTensor& src, const IntTensor& tgt_in, const IntTensor& tgt_out) const;
 
   /// Incremental decoding (decoding.h): the caches for `memory` of `src`, for up to `capacity`
@@ -120,13 +118,14 @@ class Transformer : public Module {
   std::string extra_repr() const override;
 
  private:
-  Tensor embed(const Embedding& table, const IntTensor& ids, const char* what, int64_t offset = 0) const;
-  /// The encoder stack's output for src: [B, S, D], or packed [Ns, D] (padding.h).
-  Tensor encoder_states(const IntTensor& src, bool packed) const;
-  /// The decoder stack's output for tgt_in over the memory of src: [B, T, D], or packed [Nt, D]
-  /// (then memory may be packed too).
-  Tensor decoder_states(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src,
-                        bool packed = false) const;
+  /// Embeddings times √D plus positions, then dropout, at the rows of `layout`: [N, D].
+  Tensor embed(const Embedding& table, const IntTensor& ids, const SequenceLayout& layout, const char* what,
+               int64_t offset = 0) const;
+  /// The encoder stack's output for src at the rows of `layout`: [N, D].
+  Tensor encoder_states(const IntTensor& src, const SequenceLayout& layout) const;
+  /// The decoder stack's output for tgt_in at the rows of `layout`, over memory rows: [N, D].
+  Tensor decoder_states(const IntTensor& tgt_in, const SequenceLayout& layout, const Tensor& memory,
+                        const SequenceLayout& memory_layout) const;
 };
 
 }  // namespace mt::nn

@@ -12,12 +12,13 @@ namespace mt::testing {
 
 inline nn::TransformerOptions parity_options(const Metadata& m) {
   return {.src_vocab = std::stoi(m.at("src_vocab")), .tgt_vocab = std::stoi(m.at("tgt_vocab")),
-          .d_model = std::stoi(m.at("d_model")), .heads = std::stoi(m.at("heads")),
+          .layer = {.d_model = std::stoi(m.at("d_model")), .heads = std::stoi(m.at("heads")),
+                    .ff_dim = std::stoi(m.at("ff_dim")), .dropout = 0.0f,
+                    .activation = m.at("activation") == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
+                    .norm_first = m.at("norm_first") == "True"},
           .encoder_layers = std::stoi(m.at("layers")), .decoder_layers = std::stoi(m.at("layers")),
-          .ff_dim = std::stoi(m.at("ff_dim")), .dropout = 0.0f,
-          .activation = m.at("activation") == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
-          .norm_first = m.at("norm_first") == "True", .tie_output = m.at("tie_output") == "True",
-          .learned_positions = m.at("learned_positions") == "True", .max_len = 64};
+          .tie_output = m.at("tie_output") == "True", .learned_positions = m.at("learned_positions") == "True",
+          .max_len = 64};
 }
 
 /// Token ids stored as floats in a fixture.

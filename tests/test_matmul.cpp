@@ -1,7 +1,7 @@
 // Tests of autograd/ops/matmul.cpp — matmul: PyTorch values for every layout, gradcheck, the split-across-cores path against a
 // naive double-precision product, the primitive cache, and shape errors.
 #include "autograd/kernels/matmul.h"
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 #include "autograd/node.h"
 #include "tests/reference.h"
 

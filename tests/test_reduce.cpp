@@ -1,5 +1,5 @@
 // Tests of autograd/ops/reduce.cpp — sum, mean, max, argmax, sum_to: PyTorch values, gradcheck, and errors.
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 #include "tests/reference.h"
 
 using namespace mt;

@@ -9,8 +9,7 @@
 #include <map>
 
 #include "autograd/check.h"
-#include "autograd/kernels/matmul.h"
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"
 #include "autograd/random.h"
@@ -51,9 +50,10 @@ std::string run_benchmark(const BenchOptions& o) {
   const int64_t steps = o.steps > 0 ? o.steps : p.steps;
 
   manual_seed(0);
-  nn::Transformer model({.src_vocab = p.vocab, .tgt_vocab = p.vocab, .d_model = p.d, .heads = p.heads,
-                         .encoder_layers = p.layers, .decoder_layers = p.layers, .ff_dim = p.ff, .dropout = 0.1f,
-                         .embedding_dropout = false, .max_len = 1024, .pad_id = 0});
+  nn::Transformer model({.src_vocab = p.vocab, .tgt_vocab = p.vocab,
+                         .layer = {.d_model = p.d, .heads = p.heads, .ff_dim = p.ff, .dropout = 0.1f},
+                         .encoder_layers = p.layers, .decoder_layers = p.layers, .embedding_dropout = false,
+                         .max_len = 1024, .pad_id = 0});
   Adam adam(model.parameters(), {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-9f});
 
   // The batch: source lengths uniform in [L/2, L], target one longer, ids uniform in [3, V).
@@ -73,11 +73,13 @@ std::string run_benchmark(const BenchOptions& o) {
     tgt_tokens += n;
   }
   const IntTensor src_ids(src, {b, l}), in_ids(tgt_in, {b, l}), out_ids(tgt_out, {b * l});
+  const nn::SequenceLayout src_layout = nn::SequenceLayout::packed(src_ids, 0);  // as a training batch has them
+  const nn::SequenceLayout tgt_layout = nn::SequenceLayout::packed(in_ids, 0);
 
   double loss = 0.0;
   auto step = [&] {
     adam.zero_grad();
-    const nn::TargetLogits out = model.forward_targets(src_ids, in_ids, out_ids);  // logits at non-pad targets
+    const nn::TargetLogits out = model.forward_targets(src_ids, src_layout, in_ids, tgt_layout, out_ids);
     const Tensor l = cross_entropy(out.logits, out.targets, 0);
     l.backward();
     adam.step();

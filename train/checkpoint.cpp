@@ -91,13 +91,10 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
 }
 
 nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t tgt_vocab) {
-  const ModelConfig& m = c.model;
-  return {.src_vocab = src_vocab, .tgt_vocab = tgt_vocab, .d_model = m.d_model, .heads = m.heads,
-          .encoder_layers = m.layers, .decoder_layers = m.layers, .ff_dim = m.ff_dim, .dropout = m.dropout,
-          .activation = m.activation == "gelu" ? nn::Activation::kGelu : nn::Activation::kRelu,
-          .feed_forward = m.feed_forward,
-          .norm_first = m.norm_first, .tie_output = m.tie_output, .learned_positions = m.learned_positions,
-          .max_len = m.max_positions, .pad_id = data::Vocab::kPad};
+  nn::TransformerOptions options = c.model;
+  options.src_vocab = src_vocab;
+  options.tgt_vocab = tgt_vocab;
+  return options;
 }
 
 LoadedModel load_for_inference(const std::string& run_dir) {

@@ -40,7 +40,7 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
 /// Restores what save_checkpoint wrote; the two files must carry the same step.
 TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer);
 
-/// The model options a configuration describes, for these vocabularies.
+/// The config's model options (config.model) with these vocabulary sizes.
 nn::TransformerOptions model_options(const Config& config, int64_t src_vocab, int64_t tgt_vocab);
 
 /// A trained model ready to translate: config, vocabularies, and the best weights (or the

@@ -11,7 +11,9 @@
 #include <sstream>
 
 #include "autograd/check.h"
+#include "data/vocab.h"
 #include "nn/feed_forward.h"
+#include "nn/layer_norm.h"
 
 namespace mt {
 namespace po = boost::program_options;
@@ -20,17 +22,20 @@ namespace {
 // Every option: key, field, help line. Sections follow the key's prefix.
 template <typename C, typename Visit>
 void visit_options(C& c, const Visit& v) {
-  v("model.d_model", c.model.d_model, "model width D (divisible by model.heads)");
-  v("model.heads", c.model.heads, "attention heads H");
-  v("model.layers", c.model.layers, "layers in the encoder and in the decoder");
-  v("model.ff_dim", c.model.ff_dim, "feed-forward width F");
-  v("model.dropout", c.model.dropout, "dropout probability, in [0, 1)");
-  v("model.activation", c.model.activation, "feed-forward activation: relu or gelu");
-  v("model.feed_forward", c.model.feed_forward, "feed-forward block: standard, or one a program registered");
-  v("model.norm_first", c.model.norm_first, "pre-LN layers instead of post-LN");
+  v("model.d_model", c.model.layer.d_model, "model width D (divisible by model.heads)");
+  v("model.heads", c.model.layer.heads, "attention heads H");
+  v("model.layers", c.model.encoder_layers, "layers in the encoder and in the decoder");
+  v("model.ff_dim", c.model.layer.ff_dim, "feed-forward width F");
+  v("model.dropout", c.model.layer.dropout, "dropout probability, in [0, 1)");
+  v("model.activation", c.model.layer.activation, "feed-forward activation: relu or gelu");
+  v("model.attention", c.model.layer.attention,
+    "attention op: fused (fast), or reference (composed of ordinary ops: to read, step through, gradcheck)");
+  v("model.feed_forward", c.model.layer.feed_forward, "feed-forward block: standard, or one a program registered");
+  v("model.norm", c.model.layer.norm, "norm of every layer: layer_norm, or one a program registered");
+  v("model.norm_first", c.model.layer.norm_first, "pre-LN layers instead of post-LN");
   v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
   v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
-  v("model.max_positions", c.model.max_positions, "longest sequence the positions cover");
+  v("model.max_positions", c.model.max_len, "longest sequence the positions cover");
   v("data.train_src", c.data.train_src, "training source file, one sentence per line");
   v("data.train_tgt", c.data.train_tgt, "training target file, aligned with train_src");
   v("data.valid_src", c.data.valid_src, "validation source file");
@@ -78,9 +83,70 @@ void visit_options(C& c, const Visit& v) {
   v("decode.max_len", c.decode.max_len, "longest translation in tokens");
 }
 
+// The names of an enum's values as a config file spells them, in the order help lists them.
+template <typename E>
+using Choices = std::vector<std::pair<std::string, E>>;
+const Choices<nn::Activation>& choices(nn::Activation*) {
+  static const Choices<nn::Activation> c{{"relu", nn::Activation::kRelu}, {"gelu", nn::Activation::kGelu}};
+  return c;
+}
+const Choices<nn::AttentionImpl>& choices(nn::AttentionImpl*) {
+  static const Choices<nn::AttentionImpl> c{{"fused", nn::AttentionImpl::kFused},
+                                            {"reference", nn::AttentionImpl::kReference}};
+  return c;
+}
+const Choices<OptimizerKind>& choices(OptimizerKind*) {
+  static const Choices<OptimizerKind> c{
+      {"adam", OptimizerKind::kAdam}, {"adamw", OptimizerKind::kAdamW}, {"sgd", OptimizerKind::kSgd}};
+  return c;
+}
+const Choices<ScheduleKind>& choices(ScheduleKind*) {
+  static const Choices<ScheduleKind> c{{"constant", ScheduleKind::kConstant}, {"noam", ScheduleKind::kNoam},
+                                       {"linear", ScheduleKind::kLinear}, {"cosine", ScheduleKind::kCosine}};
+  return c;
+}
+const Choices<NonFinite>& choices(NonFinite*) {
+  static const Choices<NonFinite> c{{"stop", NonFinite::kStop}, {"skip", NonFinite::kSkip}};
+  return c;
+}
+
+template <typename E>
+std::string choice_name(E value) {
+  for (const auto& [name, v] : choices(static_cast<E*>(nullptr))) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+// "a, b or c"
+template <typename E>
+std::string choice_list() {
+  const auto& c = choices(static_cast<E*>(nullptr));
+  std::string list;
+  for (size_t i = 0; i < c.size(); ++i) list += (i == 0 ? "" : i + 1 == c.size() ? " or " : ", ") + c[i].first;
+  return list;
+}
+
+// A value that is none of an option's names; parse_train_config adds where it came from.
+struct BadChoice : std::exception {
+  BadChoice(std::string k, std::string v, std::string a) : key(std::move(k)), value(std::move(v)), allowed(std::move(a)) {}
+  const char* what() const noexcept override { return "not one of the option's values"; }
+  std::string key, value, allowed;
+};
+
+template <typename E>
+E parse_choice(const std::string& key, const std::string& text) {
+  for (const auto& [name, v] : choices(static_cast<E*>(nullptr))) {
+    if (name == text) return v;
+  }
+  throw BadChoice(key, text, choice_list<E>());
+}
+
 template <typename T>
 std::string format(const T& value) {
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_enum_v<T>) {
+    return choice_name(value);
+  } else if constexpr (std::is_same_v<T, bool>) {
     return value ? "true" : "false";
   } else if constexpr (std::is_same_v<T, std::string>) {
     return value;
@@ -97,7 +163,13 @@ po::options_description config_options(Config& c) {
   po::options_description desc("Options (in the file as [section] key = value, or --section.key=value)");
   visit_options(c, [&](const char* key, auto& field, const char* help) {
     using T = std::decay_t<decltype(field)>;
-    desc.add_options()(key, po::value<T>(&field)->default_value(field, format(field)), help);
+    if constexpr (std::is_enum_v<T>) {  // read as a name, parsed once into the enum
+      const std::string name = key;
+      auto parse = [&field, name](const std::string& text) { field = parse_choice<T>(name, text); };
+      desc.add_options()(key, po::value<std::string>()->default_value(format(field))->notifier(parse), help);
+    } else {
+      desc.add_options()(key, po::value<T>(&field)->default_value(field, format(field)), help);
+    }
   });
   return desc;
 }
@@ -166,27 +238,30 @@ void validate(const Config& c) {
   auto require = [&](bool ok, const std::string& key, const std::string& what, const auto& value) {
     MT_CHECK(ok, at(key), " must be ", what, ", got ", value);
   };
-  const ModelConfig& m = c.model;
+  const nn::LayerOptions& m = c.model.layer;
   require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
   require(m.heads >= 1, "model.heads", ">= 1", m.heads);
   MT_CHECK(m.d_model % m.heads == 0, at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
            m.heads, " (", at("model.heads").substr(0, at("model.heads").rfind(": ")), ")");
-  require(m.layers >= 1, "model.layers", ">= 1", m.layers);
+  require(c.model.encoder_layers >= 1, "model.layers", ">= 1", c.model.encoder_layers);
   require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
   require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
-  require(m.activation == "relu" || m.activation == "gelu", "model.activation", "relu or gelu", m.activation);
-  const std::vector<std::string> blocks = nn::feed_forward_names();
-  std::string block_list;
-  for (const std::string& b : blocks) block_list += (block_list.empty() ? "" : ", ") + b;
-  require(std::find(blocks.begin(), blocks.end(), m.feed_forward) != blocks.end(), "model.feed_forward",
-          "a registered block (" + block_list + "; a program's own block needs that program)", m.feed_forward);
-  require(m.max_positions >= 2, "model.max_positions", ">= 2", m.max_positions);
+  auto require_registered = [&](const std::vector<std::string>& names, const std::string& key, const char* what,
+                                const std::string& value) {
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    require(std::find(names.begin(), names.end(), value) != names.end(), key,
+            str("a registered ", what, " (", list, "; a program's own ", what, " needs that program)"), value);
+  };
+  require_registered(nn::feed_forward_names(), "model.feed_forward", "block", m.feed_forward);
+  require_registered(nn::norm_names(), "model.norm", "norm", m.norm);
+  require(c.model.max_len >= 2, "model.max_positions", ">= 2", c.model.max_len);
   const DataConfig& d = c.data;
   require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
   require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
   require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
-  MT_CHECK(d.max_len < m.max_positions, at("data.max_len"), " = ", d.max_len,
-           " must be below model.max_positions = ", m.max_positions, " (a target also holds <bos>)");
+  MT_CHECK(d.max_len < c.model.max_len, at("data.max_len"), " = ", d.max_len,
+           " must be below model.max_positions = ", c.model.max_len, " (a target also holds <bos>)");
   require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
           d.max_tokens);
   for (const char* split : {"train", "valid", "test"}) {
@@ -200,8 +275,6 @@ void validate(const Config& c) {
              "_tsv, not both");
   }
   const OptimConfig& o = c.optim;
-  require(o.optimizer == "adam" || o.optimizer == "adamw" || o.optimizer == "sgd", "optim.optimizer",
-          "adam, adamw or sgd", o.optimizer);
   require(o.lr > 0.0f, "optim.lr", "> 0", o.lr);
   require(o.beta1 >= 0.0f && o.beta1 < 1.0f, "optim.beta1", "in [0, 1)", o.beta1);
   require(o.beta2 >= 0.0f && o.beta2 < 1.0f, "optim.beta2", "in [0, 1)", o.beta2);
@@ -211,10 +284,8 @@ void validate(const Config& c) {
   require(o.clip_norm >= 0.0f, "optim.clip_norm", ">= 0", o.clip_norm);
   require(o.label_smoothing >= 0.0f && o.label_smoothing < 1.0f, "optim.label_smoothing", "in [0, 1)",
           o.label_smoothing);
-  require(o.schedule == "constant" || o.schedule == "noam" || o.schedule == "linear" || o.schedule == "cosine",
-          "optim.schedule", "constant, noam, linear or cosine", o.schedule);
-  require(o.warmup >= (o.schedule == "noam" ? 1 : 0), "optim.warmup", o.schedule == "noam" ? ">= 1 for noam" : ">= 0",
-          o.warmup);
+  const bool noam = o.schedule == ScheduleKind::kNoam;
+  require(o.warmup >= (noam ? 1 : 0), "optim.warmup", noam ? ">= 1 for noam" : ">= 0", o.warmup);
   const TrainConfig& t = c.train;
   require(!t.run_dir.empty(), "train.run_dir", "a directory", "''");
   require(t.seed >= 0, "train.seed", ">= 0", t.seed);
@@ -226,9 +297,8 @@ void validate(const Config& c) {
   require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
   require(t.patience >= 0, "train.patience", ">= 0", t.patience);
   require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
-  require(t.nonfinite == "stop" || t.nonfinite == "skip", "train.nonfinite", "stop or skip", t.nonfinite);
-  MT_CHECK((o.schedule != "linear" && o.schedule != "cosine") || t.max_steps > o.warmup, at("optim.schedule"), " = ",
-           o.schedule, " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
+  const bool decays = o.schedule == ScheduleKind::kLinear || o.schedule == ScheduleKind::kCosine;
+  MT_CHECK(!decays || t.max_steps > o.warmup, at("optim.schedule"), " = ", format(o.schedule), " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
            t.max_steps);
   require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
   require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
@@ -307,11 +377,6 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
       throw Error(str(config_path, ": ", option_error_message(e)));
     }
   }
-  try {
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw Error(str("config: ", option_error_message(e)));
-  }
   std::set<std::string> from_cli;
   for (const auto& option : cli.options) from_cli.insert(option.string_key);
   visit_options(c, [&](const char* key, auto&, const char*) {
@@ -319,6 +384,14 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
     else if (lines.count(key)) c.source[key] = str(config_path, ":", lines[key]);
     else c.source[key] = "default";
   });
+  try {
+    po::notify(vm);
+  } catch (const BadChoice& e) {
+    throw Error(str(c.source[e.key], ": ", e.key, " must be ", e.allowed, ", got ", e.value));
+  } catch (const po::error& e) {
+    throw Error(str("config: ", option_error_message(e)));
+  }
+  c.model.decoder_layers = c.model.encoder_layers;  // model.layers sets both stacks
   validate(c);
   return c;
 }
@@ -356,6 +429,14 @@ std::string describe_config(const Config& config) {
   for (const auto& [setting, source] : rows) out += setting + std::string(width + 2 - setting.size(), ' ') + "# " + source + "\n";
   return out;
 }
+
+nn::TransformerOptions default_model_options() {
+  return {.layer = {.d_model = 64, .heads = 4, .ff_dim = 256, .dropout = 0.1f}, .encoder_layers = 2,
+          .decoder_layers = 2, .max_len = 256, .pad_id = data::Vocab::kPad};
+}
+
+std::string option_name(OptimizerKind kind) { return format(kind); }
+std::string option_name(ScheduleKind kind) { return format(kind); }
 
 std::string config_help() {
   Config c;

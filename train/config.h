@@ -11,21 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "nn/transformer.h"
+#include "train/schedule.h"
+
 namespace mt {
 
-struct ModelConfig {
-  int64_t d_model = 64;
-  int64_t heads = 4;
-  int64_t layers = 2;  // encoder and decoder each
-  int64_t ff_dim = 256;
-  float dropout = 0.1f;
-  std::string activation = "relu";
-  std::string feed_forward = "standard";
-  bool norm_first = false;
-  bool tie_output = false;
-  bool learned_positions = false;
-  int64_t max_positions = 256;
-};
+/// The [model] section binds straight to the model's own options (nn/transformer.h); the
+/// vocabulary sizes are filled in when the vocabularies are known. model.layers sets both stacks.
+/// These are the defaults of a config (a small model), not of nn::TransformerOptions.
+nn::TransformerOptions default_model_options();
 
 struct DataConfig {
   std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;
@@ -38,8 +32,12 @@ struct DataConfig {
   int64_t max_tokens = 2048;  // padded tokens per batch
 };
 
+enum class OptimizerKind { kAdam, kAdamW, kSgd };
+/// What training does with a NaN or Inf loss or gradient.
+enum class NonFinite { kStop, kSkip };
+
 struct OptimConfig {
-  std::string optimizer = "adam";  // adam, adamw, sgd
+  OptimizerKind optimizer = OptimizerKind::kAdam;
   float lr = 1e-3f;
   float beta1 = 0.9f;
   float beta2 = 0.98f;
@@ -48,7 +46,7 @@ struct OptimConfig {
   float momentum = 0.0f;
   float clip_norm = 1.0f;  // 0: no clipping
   float label_smoothing = 0.1f;
-  std::string schedule = "noam";  // constant, noam, linear, cosine
+  ScheduleKind schedule = ScheduleKind::kNoam;
   int64_t warmup = 400;
 };
 
@@ -70,7 +68,7 @@ struct TrainConfig {
 #else
   bool check_masks = true;
 #endif
-  std::string nonfinite = "stop";  // a NaN/Inf loss or gradient: "stop" the run, or "skip" the step
+  NonFinite nonfinite = NonFinite::kStop;  // stop the run (with a message), or skip the step
 };
 
 struct DecodeConfig {
@@ -80,7 +78,7 @@ struct DecodeConfig {
 };
 
 struct Config {
-  ModelConfig model;
+  nn::TransformerOptions model = default_model_options();
   DataConfig data;
   OptimConfig optim;
   TrainConfig train;
@@ -109,6 +107,10 @@ std::string nearest_option(const std::string& key);
 
 /// The help text listing every option with its default.
 std::string config_help();
+
+/// The name a config file uses for an enum value ("adamw", "cosine", "gelu", ...).
+std::string option_name(OptimizerKind kind);
+std::string option_name(ScheduleKind kind);
 
 /// The message for a Boost.Program_options error, built without calling its what(): Boost's
 /// placeholder substitution there never ends when a value contains a placeholder (found by

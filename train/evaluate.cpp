@@ -38,7 +38,7 @@ double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_
   int64_t tokens = 0;
   for (const auto& indices : batcher.sorted_batches()) {
     const data::Batch batch = data::make_batch(examples, indices);
-    const nn::TargetLogits out = model.forward_targets(batch.src, batch.tgt_in, batch.tgt_out);
+    const nn::TargetLogits out = model.forward_targets(batch.src, batch.src_layout, batch.tgt_in, batch.tgt_layout, batch.tgt_out);
     const Tensor loss = cross_entropy(out.logits, out.targets, data::Vocab::kPad);
     total += static_cast<double>(loss.item()) * batch.tgt_tokens;
     tokens += batch.tgt_tokens;

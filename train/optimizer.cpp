@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 
 namespace mt {

@@ -68,9 +68,10 @@ std::string run_report(const std::string& run_dir) {
   auto row = [&](const std::string& name, const std::string& value) {
     html += "<tr><th>" + name + "</th><td class=\"num\">" + value + "</td></tr>\n";
   };
-  const auto& m = loaded.config.model;
-  row("model", escape(str("d_model ", m.d_model, ", ", m.heads, " heads, ", m.layers, "+", m.layers, " layers, ff ",
-                           m.ff_dim, ", ", m.feed_forward, " feed-forward; ", loaded.model->parameter_count(),
+  const nn::TransformerOptions& m = loaded.config.model;
+  row("model", escape(str("d_model ", m.layer.d_model, ", ", m.layer.heads, " heads, ", m.encoder_layers, "+",
+                           m.decoder_layers, " layers, ff ", m.layer.ff_dim, ", ", m.layer.feed_forward,
+                           " feed-forward; ", loaded.model->parameter_count(),
                            " parameters")));
   row("steps", std::to_string(last_step));
   row("last training loss", std::isfinite(last_loss) ? fixed(last_loss, 4) : "-");

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/check.h"
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"
 #include "autograd/random.h"
@@ -52,10 +52,10 @@ double gradient_norm(const std::vector<Tensor>& params) {
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
-  if (o.optimizer == "sgd") return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum,
+  if (o.optimizer == OptimizerKind::kSgd) return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum,
                                                                               .weight_decay = o.weight_decay});
   const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
-  if (o.optimizer == "adamw") return std::make_unique<AdamW>(params, adam);
+  if (o.optimizer == OptimizerKind::kAdamW) return std::make_unique<AdamW>(params, adam);
   return std::make_unique<Adam>(params, adam);
 }
 
@@ -150,7 +150,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
   manual_seed(static_cast<uint64_t>(t.seed));
   nn::Transformer model(model_options(config, src_vocab.size(), tgt_vocab.size()));
   std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optim, model.parameters());
-  const Schedule schedule{.kind = parse_schedule_kind(config.optim.schedule), .lr = config.optim.lr,
+  const Schedule schedule{.kind = config.optim.schedule, .lr = config.optim.lr,
                           .warmup = config.optim.warmup, .total = t.max_steps};
   TrainingState state;
   state.random_seed = random_seed();
@@ -162,9 +162,9 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
     std::filesystem::remove(run_file(dir, "metrics.jsonl"));
     std::filesystem::remove(run_file(dir, "best_model.safetensors"));
   }
-  log << "model: " << model.parameter_count() << " parameters, d_model " << config.model.d_model << ", "
-      << config.model.layers << "+" << config.model.layers << " layers; " << config.optim.optimizer << ", "
-      << config.optim.schedule << " schedule, peak lr " << config.optim.lr << "; " << num_threads() << " threads\n";
+  log << "model: " << model.parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
+      << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
+      << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr " << config.optim.lr << "; " << num_threads() << " threads\n";
 
   Metrics metrics(run_file(dir, "metrics.jsonl"));
   const data::Batcher batcher(examples, d.max_tokens, static_cast<uint64_t>(t.seed));
@@ -259,9 +259,9 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
       nn::TargetLogits out;  // logits [R, V] at the R non-pad targets
       if (!watchers.empty()) {
         const nn::ObserverScope watching(watchers);
-        out = model.forward_targets(batch.src, batch.tgt_in, batch.tgt_out);
+        out = model.forward_targets(batch.src, batch.src_layout, batch.tgt_in, batch.tgt_layout, batch.tgt_out);
       } else {
-        out = model.forward_targets(batch.src, batch.tgt_in, batch.tgt_out);
+        out = model.forward_targets(batch.src, batch.src_layout, batch.tgt_in, batch.tgt_layout, batch.tgt_out);
       }
       int64_t counted = 0;
       const Tensor loss =
@@ -276,7 +276,7 @@ TrainResult train(const Config& config, bool resume, std::ostream& log) {
         // Never let a NaN or Inf reach the weights: stop, or drop this batch's update.
         const std::string what = str(std::isfinite(loss.item()) ? "gradient norm" : "loss", " is ",
                                      std::isfinite(loss.item()) ? norm : loss.item());
-        MT_CHECK(t.nonfinite == "skip", "step ", state.step + 1, ": the ", what,
+        MT_CHECK(t.nonfinite == NonFinite::kSkip, "step ", state.step + 1, ": the ", what,
                  " (train.nonfinite = stop); the last checkpoint in ", dir, " is untouched");
         ++state.skipped_steps;
         optimizer->zero_grad();

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "autograd/kernels/matmul.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/kernels/row_math.h"
 
 namespace mt {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/random.h"
 
 namespace mt {

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/shape.h"
 #include "autograd/tensor.h"
 

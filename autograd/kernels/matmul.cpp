@@ -13,8 +13,9 @@
 #include <unordered_map>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
-#include "autograd/kernels/threading.h"
+#include "autograd/profiler.h"
+#include "autograd/parallel.h"
+#include "autograd/threading.h"
 #include "autograd/shape.h"
 
 namespace mt {

@@ -32,8 +32,6 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c, con
 /// The number of cached primitives on this thread (for tests of the cache).
 int64_t matmul_cache_size();
 
-/// Floating-point operations done by matmul_kernel since the process started (2·M·N·K per
-/// product), for FLOP/s and model-utilization figures.
-int64_t matmul_flops();
+/// matmul_flops() (autograd/profiler.h) counts the products of matmul_kernel.
 
 }  // namespace mt

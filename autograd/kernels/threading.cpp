@@ -1,5 +1,5 @@
 // The threading policy; see threading.h.
-#include "autograd/kernels/threading.h"
+#include "autograd/threading.h"
 
 #include <tbb/global_control.h>
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"

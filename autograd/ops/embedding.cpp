@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"

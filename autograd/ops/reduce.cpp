@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"

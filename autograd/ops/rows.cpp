@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"

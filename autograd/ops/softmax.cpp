@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "autograd/check.h"
-#include "autograd/kernels/parallel.h"
+#include "autograd/parallel.h"
 #include "autograd/kernels/row_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"

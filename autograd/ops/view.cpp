@@ -119,6 +119,12 @@ Tensor clone(const Tensor& x) {
   return record("clone", out, {x}, [](const Tensor& dy) { return std::vector<Tensor>{dy}; });
 }
 
+void copy_into(const Tensor& dst, const Tensor& src) {
+  MT_CHECK(dst.shape() == src.shape(), "copy_into: destination ", dst.shape(), " and source ", src.shape(),
+           " differ");
+  copy_strided(src, dst);
+}
+
 Tensor contiguous(const Tensor& x) {
   if (x.is_contiguous()) return x;
   MT_PROFILE("contiguous (copy)");

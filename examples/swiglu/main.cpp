@@ -50,8 +50,9 @@ int main(int argc, char** argv) {
     for (const auto& [name, tensor] : loaded.model->named_parameters()) {
       swiglu_tensors += name.ends_with(".feed_forward.w_gate.weight");
     }
-    MT_CHECK(swiglu_tensors == 2 * config.model.layers, "expected a SwiGLU block in each of the ",
-             2 * config.model.layers, " layers, found ", swiglu_tensors);
+    const int64_t layers = config.model.encoder_layers + config.model.decoder_layers;
+    MT_CHECK(swiglu_tensors == layers, "expected a SwiGLU block in each of the ", layers, " layers, found ",
+             swiglu_tensors);
     const double uniform = std::log(static_cast<double>(loaded.tgt_vocab.size()));  // loss of a blind guess
     MT_CHECK(result.last_loss < 0.5 * uniform, "the loss did not fall: ", result.last_loss, " after ", result.steps,
              " steps (a uniform guess gives ", uniform, ")");

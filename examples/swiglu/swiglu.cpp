@@ -39,8 +39,8 @@ Tensor SwiGluFeedForward::forward(const Tensor& x) const {
 }
 
 void register_swiglu() {
-  mt::nn::register_feed_forward("swiglu", [](const mt::nn::BlockSizes& s) {
-    return std::make_shared<SwiGluFeedForward>(s.dim, s.hidden, s.dropout);
+  mt::nn::register_feed_forward("swiglu", [](const mt::nn::LayerOptions& o) {
+    return std::make_shared<SwiGluFeedForward>(o.d_model, o.ff_dim, o.dropout);
   });
 }
 

@@ -1,5 +1,6 @@
-// Tests of nn/encoder_layer.cpp and nn/transformer.cpp: parameter names (as PyTorch's), shapes,
-// counts, gradcheck at D=8 for post-LN and pre-LN, masks reaching the layers, tied output.
+// Tests of nn/encoder_layer.cpp, nn/decoder_layer.cpp and nn/transformer.cpp: parameter names
+// (as PyTorch's), shapes, counts, gradcheck at D=8 for post-LN and pre-LN, masks reaching the
+// layers, tied output, packed batches, and the reference attention against the fused one.
 #include "nn/transformer.h"
 #include "tests/reference.h"
 
@@ -8,6 +9,14 @@ using namespace mt::testing;
 
 namespace {
 const nn::LayerOptions kTiny{.d_model = 8, .heads = 2, .ff_dim = 12, .dropout = 0.0f};
+
+// The layout of a batch whose padding mask is `padding` [B, L], every position a row.
+nn::SequenceLayout layout_of(const IntTensor& padding) {
+  IntTensor ids = padding;
+  for (int32_t& v : ids.values) v = v != 0 ? 0 : 1;
+  return nn::SequenceLayout::padded(ids, 0);
+}
+Tensor rows(const Tensor& x) { return reshape(x, {-1, x.size(2)}); }  // [B, L, D] -> [B·L, D]
 }  // namespace
 
 TEST_CASE("EncoderLayer and DecoderLayer: PyTorch's parameter names, in order") {
@@ -42,18 +51,18 @@ TEST_CASE("EncoderLayer and DecoderLayer: shapes and gradcheck, post-LN and pre-
     nn::EncoderLayer enc(o);
     nn::DecoderLayer dec(o);
     const Tensor x = param({2, 3, 8}, 22), y = param({2, 4, 8}, 23);
-    const IntTensor src_pad({0, 0, 1, 0, 0, 0}, {2, 3}), tgt_pad({0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
-    CHECK(enc.forward(x, &src_pad).shape() == Shape{2, 3, 8});
-    CHECK(dec.forward(y, x, &tgt_pad, &src_pad).shape() == Shape{2, 4, 8});
-    check_gradients([&](const auto& v) { return enc.forward(v[0], &src_pad); }, with_params(enc, {x}));
-    check_gradients([&](const auto& v) { return dec.forward(v[0], v[1], &tgt_pad, &src_pad); },
+    const nn::SequenceLayout src = layout_of(IntTensor({0, 0, 1, 0, 0, 0}, {2, 3}));
+    const nn::SequenceLayout tgt = layout_of(IntTensor({0, 0, 0, 1, 0, 0, 0, 0}, {2, 4}));
+    CHECK(enc.forward(rows(x), src).shape() == Shape{6, 8});
+    CHECK(dec.forward(rows(y), tgt, rows(x), src).shape() == Shape{8, 8});
+    check_gradients([&](const auto& v) { return enc.forward(rows(v[0]), src); }, with_params(enc, {x}));
+    check_gradients([&](const auto& v) { return dec.forward(rows(v[0]), tgt, rows(v[1]), src); },
                     with_params(dec, {y, x}));
   }
 }
 
 TEST_CASE("Transformer: top-level names, shapes, count, tied output") {
-  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9, .d_model = 8, .heads = 2, .encoder_layers = 1,
-                           .decoder_layers = 2, .ff_dim = 12, .dropout = 0.0f};
+  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9, .layer = kTiny, .encoder_layers = 1, .decoder_layers = 2};
   manual_seed(24);
   nn::Transformer model(o);
   const auto all = names(model);
@@ -64,8 +73,8 @@ TEST_CASE("Transformer: top-level names, shapes, count, tied output") {
   CHECK(std::find(all.begin(), all.end(), "transformer.decoder.layers.1.multihead_attn.out_proj.bias") != all.end());
   CHECK(all[all.size() - 2] == "generator.weight");
   CHECK(all.back() == "generator.bias");
-  const int64_t expected = 7 * 8 + 9 * 8 + nn::EncoderLayer(o.layer()).parameter_count() + 16 +
-                           2 * nn::DecoderLayer(o.layer()).parameter_count() + 16 + 9 * 8 + 9;
+  const int64_t expected = 7 * 8 + 9 * 8 + nn::EncoderLayer(o.layer).parameter_count() + 16 +
+                           2 * nn::DecoderLayer(o.layer).parameter_count() + 16 + 9 * 8 + 9;
   CHECK(model.parameter_count() == expected);
   const IntTensor src({3, 4, 5, 0, 6, 0}, {2, 3}), tgt({1, 3, 4, 0, 1, 8, 0, 0}, {2, 4});
   CHECK(model.forward(src, tgt).shape() == Shape{2, 4, 9});
@@ -80,10 +89,10 @@ TEST_CASE("Transformer: top-level names, shapes, count, tied output") {
 }
 
 TEST_CASE("Transformer: gradcheck through the whole model at D=8") {
-  nn::TransformerOptions o{.src_vocab = 6, .tgt_vocab = 5, .d_model = 8, .heads = 2, .encoder_layers = 1,
-                           .decoder_layers = 1, .ff_dim = 8, .dropout = 0.0f, .activation = nn::Activation::kGelu,
-                           .norm_first = true,
-                           .learned_positions = true, .max_len = 8};
+  nn::TransformerOptions o{.src_vocab = 6, .tgt_vocab = 5,
+                           .layer = {.d_model = 8, .heads = 2, .ff_dim = 8, .dropout = 0.0f,
+                                     .activation = nn::Activation::kGelu, .norm_first = true},
+                           .encoder_layers = 1, .decoder_layers = 1, .learned_positions = true, .max_len = 8};
   manual_seed(25);
   nn::Transformer model(o);
   const IntTensor src({3, 4, 5, 0, 2, 0}, {2, 3}), tgt({1, 3, 4, 1, 2, 0}, {2, 3});
@@ -93,15 +102,16 @@ TEST_CASE("Transformer: gradcheck through the whole model at D=8") {
 }
 
 TEST_CASE("Transformer: options are validated") {
-  check_error([] { nn::Transformer({.src_vocab = 5, .tgt_vocab = 5, .d_model = 10, .heads = 4}); },
+  check_error([] { nn::Transformer({.src_vocab = 5, .tgt_vocab = 5, .layer = {.d_model = 10, .heads = 4}}); },
               {"d_model 10", "heads 4"});
-  check_error([] { nn::Transformer({.src_vocab = 0, .tgt_vocab = 5}); }, {"vocabulary"});
+  check_error([] { nn::Transformer({.src_vocab = 0, .tgt_vocab = 5, .layer = {}}); }, {"vocabulary"});
 }
 
 TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradients of the full logits") {
-  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9, .d_model = 8, .heads = 2, .encoder_layers = 1,
-                           .decoder_layers = 1, .ff_dim = 12, .dropout = 0.0f,
-                           .activation = nn::Activation::kGelu};  // smooth, for the gradcheck
+  nn::TransformerOptions o{.src_vocab = 7, .tgt_vocab = 9,
+                           .layer = {.d_model = 8, .heads = 2, .ff_dim = 12, .dropout = 0.0f,
+                                     .activation = nn::Activation::kGelu},  // smooth, for the gradcheck
+                           .encoder_layers = 1, .decoder_layers = 1};
   manual_seed(26);
   nn::Transformer model(o);
   const IntTensor src({3, 4, 5, 0, 6, 0}, {2, 3}), tgt_in({2, 3, 4, 0, 2, 8, 0, 0}, {2, 4});
@@ -150,4 +160,40 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
   const Tensor zero = cross_entropy(none.logits, none.targets, 0);
   CHECK(zero.item() == 0.0f);
   zero.backward();
+}
+
+// model.attention = reference runs attention_reference in every layer: the same loss and the
+// same gradients as the fused op, with dropout on (the two draw the same masks) and a ragged,
+// packed batch, so a learner can step through the whole model that training runs.
+TEST_CASE("Transformer: the reference attention gives the fused model's loss and every gradient") {
+  const IntTensor src({3, 4, 5, 6, 0, 6, 2, 0, 0, 0, 5, 5, 4, 3, 2}, {3, 5});
+  const IntTensor tgt_in({2, 3, 4, 0, 2, 8, 7, 6, 2, 5, 0, 0}, {3, 4});
+  const IntTensor tgt_out({3, 4, 3, 0, 8, 7, 6, 3, 5, 3, 0, 0}, {3, 4});
+  std::vector<std::vector<float>> grads[2];
+  float losses[2];
+  for (const nn::AttentionImpl impl : {nn::AttentionImpl::kFused, nn::AttentionImpl::kReference}) {
+    const int which = impl == nn::AttentionImpl::kReference;
+    manual_seed(27);
+    nn::Transformer model({.src_vocab = 7, .tgt_vocab = 9,
+                           .layer = {.d_model = 16, .heads = 4, .ff_dim = 24, .dropout = 0.2f, .attention = impl},
+                           .encoder_layers = 2, .decoder_layers = 2});
+    const nn::TargetLogits out = model.forward_targets(src, tgt_in, tgt_out);
+    const Tensor loss = cross_entropy(out.logits, out.targets, 0, 0.1f);
+    loss.backward();
+    losses[which] = loss.item();
+    for (const Tensor& p : model.parameters()) grads[which].push_back(p.grad().to_vector());
+  }
+  CHECK(losses[1] == doctest::Approx(losses[0]).epsilon(1e-6));
+  REQUIRE(grads[0].size() == grads[1].size());
+  // Entries are compared to 1e-4 of the largest entry of their tensor: some are exactly 0 in
+  // theory (the key bias cancels in the softmax) and float rounding leaves ~1e-9 there.
+  for (size_t i = 0; i < grads[0].size(); ++i) {
+    INFO("parameter ", i);
+    REQUIRE(grads[0][i].size() == grads[1][i].size());
+    float largest = 0.0f;
+    for (const float g : grads[0][i]) largest = std::max(largest, std::abs(g));
+    REQUIRE(largest > 0.0f);
+    for (size_t j = 0; j < grads[0][i].size(); ++j)
+      REQUIRE(grads[1][i][j] == doctest::Approx(grads[0][i][j]).epsilon(1e-4).scale(largest));
+  }
 }

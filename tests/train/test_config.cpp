@@ -31,10 +31,10 @@ const char* const kBase =
 TEST_CASE("config: file values, defaults, and command-line overrides that win") {
   const std::string path = write_config("base.ini", kBase);
   const Config c = parse_train_config({"--config", path, "--model.heads=8", "--optim.lr", "0.01"});
-  CHECK(c.model.d_model == 32);
-  CHECK(c.model.heads == 8);
+  CHECK(c.model.layer.d_model == 32);
+  CHECK(c.model.layer.heads == 8);
   CHECK(c.optim.lr == doctest::Approx(0.01));
-  CHECK(c.model.ff_dim == 256);  // default
+  CHECK(c.model.layer.ff_dim == 256);  // default
   CHECK(c.train.max_steps == 10);
   CHECK(c.source.at("model.d_model") == path + ":2");
   CHECK(c.source.at("model.heads") == "command line");
@@ -48,7 +48,7 @@ TEST_CASE("config: the written config.ini reads back to the same configuration")
   const std::string again = write_config("again.ini", to_ini(c));
   const Config d = load_config(again);
   CHECK(to_ini(d) == to_ini(c));
-  CHECK(d.model.norm_first);
+  CHECK(d.model.layer.norm_first);
   CHECK(d.optim.eps == c.optim.eps);
   fs::remove(path);
   fs::remove(again);

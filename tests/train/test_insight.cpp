@@ -22,8 +22,8 @@ namespace {
 std::unique_ptr<nn::Transformer> tiny_model(int64_t vocab) {
   manual_seed(9);
   auto model = std::make_unique<nn::Transformer>(nn::TransformerOptions{
-      .src_vocab = vocab, .tgt_vocab = vocab, .d_model = 8, .heads = 2, .encoder_layers = 1, .decoder_layers = 1,
-      .ff_dim = 16, .dropout = 0.0f});
+      .src_vocab = vocab, .tgt_vocab = vocab, .layer = {.d_model = 8, .heads = 2, .ff_dim = 16, .dropout = 0.0f},
+      .encoder_layers = 1, .decoder_layers = 1});
   model->eval();
   return model;
 }
@@ -49,21 +49,21 @@ TEST_CASE("explain: every tensor in order, by module path, with shapes, masks an
       {"src_embed", "[1, 3, 8]"},
       {"src_embed+positions", "[1, 3, 8]"},
       {"transformer.encoder.layers.0.self_attn.weights", "[1, 2, 3, 3]"},
-      {"transformer.encoder.layers.0.self_attn", "[1, 3, 8]"},
-      {"transformer.encoder.layers.0.feed_forward", "[1, 3, 8]"},
-      {"transformer.encoder.layers.0", "[1, 3, 8]"},
-      {"transformer.encoder.norm", "[1, 3, 8]"},
+      {"transformer.encoder.layers.0.self_attn", "[3, 8]"},
+      {"transformer.encoder.layers.0.feed_forward", "[3, 8]"},
+      {"transformer.encoder.layers.0", "[3, 8]"},
+      {"transformer.encoder.norm", "[3, 8]"},
       {"tgt_in ids", "[1, 3]"},
       {"tgt_embed", "[1, 3, 8]"},
       {"tgt_embed+positions", "[1, 3, 8]"},
       {"transformer.decoder.layers.0.self_attn.weights", "[1, 2, 3, 3]"},
-      {"transformer.decoder.layers.0.self_attn", "[1, 3, 8]"},
+      {"transformer.decoder.layers.0.self_attn", "[3, 8]"},
       {"transformer.decoder.layers.0.multihead_attn.weights", "[1, 2, 3, 3]"},
-      {"transformer.decoder.layers.0.multihead_attn", "[1, 3, 8]"},
-      {"transformer.decoder.layers.0.feed_forward", "[1, 3, 8]"},
-      {"transformer.decoder.layers.0", "[1, 3, 8]"},
-      {"transformer.decoder.norm", "[1, 3, 8]"},
-      {"generator", "[1, 3, " + std::to_string(vocab.size()) + "]"},
+      {"transformer.decoder.layers.0.multihead_attn", "[3, 8]"},
+      {"transformer.decoder.layers.0.feed_forward", "[3, 8]"},
+      {"transformer.decoder.layers.0", "[3, 8]"},
+      {"transformer.decoder.norm", "[3, 8]"},
+      {"generator", "[3, " + std::to_string(vocab.size()) + "]"},
       {"targets", "[3]"},
       {"argmax of the logits", "[3]"},
       {"loss", "[]"}};
@@ -109,8 +109,9 @@ TEST_CASE("mask checks: a missing padding mask is caught, naming the module and 
   NoGradGuard no_grad;
   const IntTensor src({4, 5, 6, 7, 8, 0}, {2, 3});
   model.encode(src);  // correct: no error, and the checker now knows the source ids
-  const Tensor x = randn({2, 3, 8});
-  check_error([&] { model.transformer->encoder->layers[0]->forward(x, nullptr); },
+  const Tensor x = randn({6, 8});
+  const nn::SequenceLayout unmasked = nn::SequenceLayout::padded(IntTensor(std::vector<int32_t>(6, 1), {2, 3}), 0);
+  check_error([&] { model.transformer->encoder->layers[0]->forward(x, unmasked); },
               {"mask check: transformer.encoder.layers.0.self_attn, batch row 1", "to key 2, which is padding"});
 }
 
@@ -122,10 +123,10 @@ TEST_CASE("mask checks: a missing look-ahead mask is caught in decoder self-atte
   NoGradGuard no_grad;
   const IntTensor src({4, 5, 6}, {1, 3}), tgt_in({2, 4, 5}, {1, 3});
   model.forward(src, tgt_in);  // correct
-  const Tensor y = randn({1, 3, 8});
-  const IntTensor no_padding({0, 0, 0}, {1, 3});
+  const Tensor y = randn({3, 8});
+  const nn::SequenceLayout layout = nn::SequenceLayout::padded(tgt_in, 0);
   const auto& self_attn = model.transformer->decoder->layers[0]->self_attn;
-  check_error([&] { self_attn->forward(y, y, &no_padding, /*causal=*/false); },
+  check_error([&] { self_attn->self_attention(y, layout, /*causal=*/false); },
               {"transformer.decoder.layers.0.self_attn, batch row 0", "a later position (look-ahead mask missing)"});
 }
 

@@ -30,8 +30,8 @@ int64_t count(const std::string& text, const std::string& what) {
 std::unique_ptr<nn::Transformer> tiny_model() {
   manual_seed(5);
   auto model = std::make_unique<nn::Transformer>(nn::TransformerOptions{
-      .src_vocab = 9, .tgt_vocab = 8, .d_model = 8, .heads = 2, .encoder_layers = 1, .decoder_layers = 2,
-      .ff_dim = 16, .dropout = 0.0f});
+      .src_vocab = 9, .tgt_vocab = 8, .layer = {.d_model = 8, .heads = 2, .ff_dim = 16, .dropout = 0.0f},
+      .encoder_layers = 1, .decoder_layers = 2});
   model->eval();
   return model;
 }
@@ -167,17 +167,17 @@ TEST_CASE("Observer: sees ids, module outputs by path and every attention, and n
       "src_embed [1, 3, 8]",
       "src_embed+positions [1, 3, 8]",
       "transformer.encoder.layers.0.self_attn weights [1, 2, 3, 3]",
-      "transformer.encoder.layers.0.self_attn [1, 3, 8]",
-      "transformer.encoder.layers.0.feed_forward [1, 3, 8]",
-      "transformer.encoder.layers.0 [1, 3, 8]",
-      "transformer.encoder.norm [1, 3, 8]",
+      "transformer.encoder.layers.0.self_attn [3, 8]",
+      "transformer.encoder.layers.0.feed_forward [3, 8]",
+      "transformer.encoder.layers.0 [3, 8]",
+      "transformer.encoder.norm [3, 8]",
       "tgt_in ids 2",
       "tgt_embed [1, 2, 8]",
       "tgt_embed+positions [1, 2, 8]",
       "transformer.decoder.layers.0.self_attn weights [1, 2, 2, 2] causal"};
   REQUIRE(log.lines.size() > expected_start.size());
   CHECK(std::vector<std::string>(log.lines.begin(), log.lines.begin() + expected_start.size()) == expected_start);
-  CHECK(log.lines.back() == "generator [1, 2, 8]");
+  CHECK(log.lines.back() == "generator [2, 8]");
   const size_t seen = log.lines.size();
   model.forward(src, tgt);  // the scope has ended
   CHECK(log.lines.size() == seen);
