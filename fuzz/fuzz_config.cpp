@@ -1,6 +1,6 @@
 // libFuzzer target: the config parser (train/config.cpp) on an arbitrary INI file.
 #include "fuzz/fuzz_target.h"
-#include "train/config.h"
+#include "train/run/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = mt::fuzz::as_file(data, size, ".ini");

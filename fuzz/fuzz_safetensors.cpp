@@ -1,6 +1,6 @@
 // libFuzzer target: the safetensors reader (train/safetensors.cpp) on arbitrary bytes.
 #include "fuzz/fuzz_target.h"
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = mt::fuzz::as_file(data, size, ".safetensors");

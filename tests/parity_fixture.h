@@ -6,7 +6,7 @@
 #include <string>
 
 #include "nn/transformer.h"
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 namespace mt::testing {
 

@@ -10,7 +10,7 @@
 #include "autograd/random.h"
 #include "nn/transformer.h"
 #include "tests/parity_fixture.h"
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 using namespace mt;
 

@@ -12,10 +12,10 @@
 #include "autograd/gradcheck.h"
 #include "autograd/random.h"
 #include "swiglu.h"
-#include "train/checkpoint.h"
-#include "train/config.h"
-#include "train/evaluate.h"
-#include "train/trainer.h"
+#include "train/run/checkpoint.h"
+#include "train/run/config.h"
+#include "train/translate/evaluate.h"
+#include "train/loop/trainer.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -6,9 +6,9 @@
 #include "nn/transformer.h"
 #include "tests/parity_fixture.h"
 #include "tests/reference.h"
-#include "train/optimizer.h"
-#include "train/safetensors.h"
-#include "train/schedule.h"
+#include "train/optim/optimizer.h"
+#include "train/run/safetensors.h"
+#include "train/optim/schedule.h"
 
 using namespace mt;
 using namespace mt::testing;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "tests/reference.h"
-#include "train/bleu.h"
+#include "train/translate/bleu.h"
 
 using namespace mt;
 using namespace mt::testing;

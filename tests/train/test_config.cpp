@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "tests/reference.h"
-#include "train/config.h"
+#include "train/run/config.h"
 
 using namespace mt;
 using namespace mt::testing;

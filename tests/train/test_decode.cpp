@@ -6,7 +6,7 @@
 #include "data/vocab.h"
 #include "nn/transformer.h"
 #include "tests/reference.h"
-#include "train/decode.h"
+#include "train/translate/decode.h"
 
 using namespace mt;
 using namespace mt::testing;

@@ -9,10 +9,10 @@
 #include "autograd/random.h"
 #include "nn/observer.h"
 #include "tests/reference.h"
-#include "train/explain.h"
-#include "train/health.h"
-#include "train/mask_check.h"
-#include "train/optimizer.h"
+#include "train/insight/explain.h"
+#include "train/insight/health.h"
+#include "train/insight/mask_check.h"
+#include "train/optim/optimizer.h"
 
 using namespace mt;
 using namespace mt::testing;

@@ -1,7 +1,7 @@
 // Tests of train/optimizer.cpp: SGD (plain, momentum + dampening + weight decay, Nesterov),
 // Adam and AdamW against PyTorch after three steps from fixed gradients; clipping by norm.
 #include "tests/reference.h"
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 using namespace mt;
 using namespace mt::testing;

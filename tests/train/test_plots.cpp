@@ -13,8 +13,8 @@
 #include "nn/linear.h"
 #include "nn/observer.h"
 #include "tests/reference.h"
-#include "train/plots.h"
-#include "train/svg.h"
+#include "train/insight/plots.h"
+#include "train/insight/svg.h"
 
 using namespace mt;
 using namespace mt::testing;

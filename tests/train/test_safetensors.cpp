@@ -8,7 +8,7 @@
 
 #include "nn/linear.h"
 #include "tests/reference.h"
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 using namespace mt;
 using namespace mt::testing;

@@ -3,7 +3,7 @@
 #include <numbers>
 
 #include "tests/reference.h"
-#include "train/schedule.h"
+#include "train/optim/schedule.h"
 
 using namespace mt;
 using namespace mt::testing;

@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "tests/reference.h"
-#include "train/checkpoint.h"
-#include "train/evaluate.h"
-#include "train/safetensors.h"
-#include "train/trainer.h"
+#include "train/run/checkpoint.h"
+#include "train/translate/evaluate.h"
+#include "train/run/safetensors.h"
+#include "train/loop/trainer.h"
 
 using namespace mt;
 using namespace mt::testing;

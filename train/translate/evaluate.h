@@ -9,8 +9,8 @@
 #include "data/parallel_corpus.h"
 #include "data/vocab.h"
 #include "nn/transformer.h"
-#include "train/bleu.h"
-#include "train/decode.h"
+#include "train/translate/bleu.h"
+#include "train/translate/decode.h"
 
 namespace mt {
 

@@ -1,10 +1,10 @@
 // Run directories; see checkpoint.h.
-#include "train/checkpoint.h"
+#include "train/run/checkpoint.h"
 
 #include <filesystem>
 
 #include "autograd/check.h"
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 namespace mt {
 

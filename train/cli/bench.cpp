@@ -1,5 +1,5 @@
 // The training-speed benchmark; see bench.h.
-#include "train/bench.h"
+#include "train/cli/bench.h"
 
 #include <sys/resource.h>
 
@@ -16,9 +16,9 @@
 #include "nn/transformer.h"
 #include "data/atomic_file.h"
 #include "data/parallel_corpus.h"
-#include "train/checkpoint.h"
-#include "train/evaluate.h"
-#include "train/optimizer.h"
+#include "train/run/checkpoint.h"
+#include "train/translate/evaluate.h"
+#include "train/optim/optimizer.h"
 
 namespace mt {
 namespace {

@@ -16,15 +16,15 @@
 #include "data/atomic_file.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
-#include "train/bench.h"
-#include "train/checkpoint.h"
-#include "train/config.h"
+#include "train/cli/bench.h"
+#include "train/run/checkpoint.h"
+#include "train/run/config.h"
 #include "autograd/random.h"
-#include "train/evaluate.h"
-#include "train/explain.h"
-#include "train/plots.h"
-#include "train/report.h"
-#include "train/trainer.h"
+#include "train/translate/evaluate.h"
+#include "train/insight/explain.h"
+#include "train/insight/plots.h"
+#include "train/insight/report.h"
+#include "train/loop/trainer.h"
 
 namespace po = boost::program_options;
 using namespace mt;

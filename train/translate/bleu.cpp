@@ -1,5 +1,5 @@
 // Corpus BLEU; see bleu.h.
-#include "train/bleu.h"
+#include "train/translate/bleu.h"
 
 #include <algorithm>
 #include <cmath>

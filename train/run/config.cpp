@@ -1,6 +1,6 @@
 // Config parsing with Boost.Program_options; see config.h. One list, visit_options(), names
 // every option once: it builds the parser, the help text and the written config.ini.
-#include "train/config.h"
+#include "train/run/config.h"
 
 #include <algorithm>
 #include <boost/program_options.hpp>

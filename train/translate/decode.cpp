@@ -1,5 +1,5 @@
 // Greedy and beam search; see decode.h.
-#include "train/decode.h"
+#include "train/translate/decode.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // Optimizers and clipping; see optimizer.h. The element loops run on TBB through parallel_for.
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -179,14 +179,18 @@ void Adam::load_state(const std::map<std::string, Tensor>& saved, int64_t steps)
   steps_ = steps;
 }
 
-float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+double gradient_norm(const std::vector<Tensor>& params) {
   double total = 0.0;
   for (const Tensor& p : params) {
     if (!p.grad().defined()) continue;
     const float* g = p.grad().data();
     for (int64_t j = 0; j < p.numel(); ++j) total += static_cast<double>(g[j]) * g[j];
   }
-  const float norm = static_cast<float>(std::sqrt(total));
+  return std::sqrt(total);
+}
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  const float norm = static_cast<float>(gradient_norm(params));
   const float coef = std::min(1.0f, max_norm / (norm + 1e-6f));
   for (const Tensor& p : params) {
     if (!p.grad().defined()) continue;

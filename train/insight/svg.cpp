@@ -1,5 +1,5 @@
 // The SVG writer; see svg.h.
-#include "train/svg.h"
+#include "train/insight/svg.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "nn/transformer.h"
-#include "train/checkpoint.h"
-#include "train/decode.h"
+#include "train/run/checkpoint.h"
+#include "train/translate/decode.h"
 
 namespace mt {
 

@@ -1,5 +1,5 @@
 // Explain mode; see explain.h.
-#include "train/explain.h"
+#include "train/insight/explain.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // The training-health monitor; see health.h.
-#include "train/health.h"
+#include "train/insight/health.h"
 
 #include <algorithm>
 #include <cmath>

@@ -16,8 +16,8 @@
 
 #include "data/vocab.h"
 #include "nn/transformer.h"
-#include "train/config.h"
-#include "train/optimizer.h"
+#include "train/run/config.h"
+#include "train/optim/optimizer.h"
 
 namespace mt {
 

@@ -1,5 +1,5 @@
 // Attention heatmaps and training curves; see plots.h.
-#include "train/plots.h"
+#include "train/insight/plots.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,8 +11,8 @@
 #include "data/text.h"
 #include "data/vocab.h"
 #include "nn/observer.h"
-#include "train/metrics.h"
-#include "train/svg.h"
+#include "train/insight/metrics.h"
+#include "train/insight/svg.h"
 
 namespace mt {
 namespace {

@@ -1,5 +1,5 @@
 // The run report; see report.h.
-#include "train/report.h"
+#include "train/insight/report.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,10 +7,10 @@
 
 #include "autograd/check.h"
 #include "data/text.h"
-#include "train/checkpoint.h"
-#include "train/metrics.h"
-#include "train/plots.h"
-#include "train/svg.h"
+#include "train/run/checkpoint.h"
+#include "train/insight/metrics.h"
+#include "train/insight/plots.h"
+#include "train/insight/svg.h"
 
 namespace mt {
 namespace {

@@ -1,5 +1,5 @@
 // Mask sanity checks; see mask_check.h.
-#include "train/mask_check.h"
+#include "train/insight/mask_check.h"
 
 #include <string>
 

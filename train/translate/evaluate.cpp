@@ -1,5 +1,5 @@
 // Evaluation; see evaluate.h.
-#include "train/evaluate.h"
+#include "train/translate/evaluate.h"
 
 #include <cmath>
 

@@ -90,5 +90,7 @@ class AdamW : public Adam {
 /// Scales all gradients by min(1, max_norm / (norm + 1e-6)) where norm is the 2-norm of all
 /// of them together; returns that norm (as torch.nn.utils.clip_grad_norm_).
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm);
+/// The 2-norm of every gradient together (what clip_grad_norm measures), in double.
+double gradient_norm(const std::vector<Tensor>& params);
 
 }  // namespace mt

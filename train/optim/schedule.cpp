@@ -1,5 +1,5 @@
 // Learning-rate schedules; see schedule.h.
-#include "train/schedule.h"
+#include "train/optim/schedule.h"
 
 #include <algorithm>
 #include <cmath>

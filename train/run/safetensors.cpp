@@ -1,5 +1,5 @@
 // Safetensors reader and writer; see safetensors.h.
-#include "train/safetensors.h"
+#include "train/run/safetensors.h"
 
 #include <algorithm>
 #include <bit>

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "nn/transformer.h"
-#include "train/schedule.h"
+#include "train/optim/schedule.h"
 
 namespace mt {
 

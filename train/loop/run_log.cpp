@@ -1,0 +1,83 @@
+// The run's log and record; see run_log.h.
+#include "train/loop/run_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "autograd/check.h"
+#include "data/atomic_file.h"
+
+namespace mt {
+
+RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps)
+    : path_(metrics_path), fd_(::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
+      terminal_(terminal), total_steps_(total_steps) {
+  MT_CHECK(fd_ >= 0, metrics_path, ": cannot open for writing: ", std::strerror(errno));
+}
+
+RunLog::~RunLog() { ::close(fd_); }
+
+void RunLog::record(const nlohmann::ordered_json& record) {
+  // One line, spaced for reading; each value as nlohmann::json writes it (NaN and Inf as null).
+  std::string text = "{";
+  for (const auto& [key, value] : record.items()) {
+    text += (text.size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value.dump();
+  }
+  text += "}\n";
+  write_all(fd_, text.data(), text.size(), path_);
+}
+
+void RunLog::line(const std::string& text) { out_ << (terminal_ ? "\r\033[K" : "") << text << "\n"; }
+
+std::string RunLog::clock_text(double seconds) {
+  const long s = std::lround(seconds);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%ld:%02ld", s / 60, s % 60);
+  return buffer;
+}
+
+double RunLog::elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+void RunLog::step(int64_t step, int64_t epoch, double loss, float lr, int64_t tokens, bool log_now) {
+  window_loss_ += loss;
+  window_tokens_ += tokens;
+  ++window_steps_;
+  if (!log_now && !terminal_) return;
+  const double elapsed = this->elapsed();
+  const double window = std::chrono::duration<double>(Clock::now() - window_start_).count();
+  const double tokens_per_s = window > 0 ? window_tokens_ / window : 0.0;
+  const double mean = window_loss_ / window_steps_;
+  char text[256];
+  if (terminal_) {
+    const double eta = step > 0 ? elapsed / step * std::max<int64_t>(0, total_steps_ - step) : 0.0;
+    const int width = 24, filled = static_cast<int>(width * std::min(1.0, double(step) / total_steps_));
+    std::snprintf(text, sizeof(text), "\r\033[K[%s%s] step %lld/%lld  loss %.4f  %.0f tok/s  lr %.2e  ETA %s",
+                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), (long long)step,
+                  (long long)total_steps_, mean, tokens_per_s, lr, clock_text(eta).c_str());
+    out_ << text << std::flush;
+  }
+  if (!log_now) return;
+  if (!terminal_) {
+    std::snprintf(text, sizeof(text), "step %lld/%lld  epoch %lld  loss %.4f  lr %.2e  %.0f tok/s  elapsed %s",
+                  (long long)step, (long long)total_steps_, (long long)epoch, mean, lr, tokens_per_s,
+                  clock_text(elapsed).c_str());
+    out_ << text << "\n";
+  }
+  record({{"step", step}, {"epoch", epoch}, {"loss", mean}, {"lr", lr}, {"tokens_per_s", tokens_per_s},
+          {"elapsed_s", elapsed}});
+  window_loss_ = 0.0;
+  window_steps_ = window_tokens_ = 0;
+  window_start_ = Clock::now();
+}
+
+void RunLog::close() {
+  if (terminal_) out_ << "\n";
+}
+
+}  // namespace mt

@@ -1,0 +1,111 @@
+// The training loop. train() reads top to bottom: a Trainer is built from a Config (data,
+// vocabularies, model, optimizer, schedule, and the checkpoint when resuming), then takes one
+// batch after another; Trainer::step is forward, loss, backward, clip, the non-finite policy and
+// the update, as llm.c's loop. Every valid_every steps validate() scores the model (loss and
+// BLEU, best weights kept, early stopping) and save() writes a checkpoint. The log, the progress
+// bar and metrics.jsonl belong to the RunLog (run_log.h). Read next: ../cli/main.cpp.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "data/batcher.h"
+#include "data/parallel_corpus.h"
+#include "data/vocab.h"
+#include "train/insight/health.h"
+#include "train/insight/mask_check.h"
+#include "train/loop/run_log.h"
+#include "train/optim/optimizer.h"
+#include "train/optim/schedule.h"
+#include "train/run/checkpoint.h"
+#include "train/run/config.h"
+
+namespace mt {
+
+struct TrainResult {
+  int64_t steps = 0;
+  double last_loss = 0.0;      // the last step's training loss
+  double best_valid_loss = 0.0;
+  double test_bleu = -1.0, test_exact_match = -1.0;  // -1 without a test split
+  double seconds = 0.0;        // training time (without data loading and the final test)
+  bool interrupted = false;    // stopped early by request_stop(); the checkpoint is saved
+  int64_t skipped_steps = 0;   // non-finite steps skipped (train.nonfinite = skip)
+};
+
+/// Asks a running train() to finish its step, save a checkpoint and return (signal-safe: the
+/// command calls it from its SIGINT and SIGTERM handlers).
+void request_stop();
+/// Withdraws a stop request (for the next run in the same process).
+void clear_stop_request();
+
+/// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
+/// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
+TrainResult train(const Config& config, bool resume, std::ostream& log);
+
+/// The pairs of one split ("train", "valid" or "test") as the config's data options name them
+/// (empty when the split is not configured).
+std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split);
+/// The vocabularies training builds from its training pairs (data.min_freq, max_vocab, shared_vocab).
+void build_vocabularies(const Config& config, const std::vector<data::SentencePair>& train_pairs,
+                        data::Vocab& src_vocab, data::Vocab& tgt_vocab);
+
+/// The corpus of a run: its splits, vocabularies and encoded training examples.
+struct RunData {
+  std::vector<data::SentencePair> train, valid, test;
+  data::Vocab src_vocab, tgt_vocab;
+  std::vector<data::Example> examples;
+};
+
+class Trainer {
+ public:
+  Trainer(const Config& config, bool resume, std::ostream& log);
+
+  /// Whether there is a next batch: steps, epochs, early stopping and stop requests decide.
+  bool running() const;
+  /// The batch at the data position (the same sequence on a resumed run).
+  data::Batch next_batch();
+  /// One update on `batch`; false when its loss or gradient was not finite and the update was
+  /// skipped (train.nonfinite = skip; with stop, that throws). Moves the data position on.
+  bool step(const data::Batch& batch);
+  /// After a step: validation and a checkpoint every valid_every steps, and on a stop request.
+  void checkpoint_if_due();
+  /// Validation loss and BLEU, the best weights, the early-stopping count.
+  void validate();
+  /// Writes a checkpoint of the current state.
+  void save();
+  /// Both, with the random state as it was before validating.
+  void validate_and_save();
+  /// After the last step: the final validation and checkpoint, curves, test scores, the report.
+  TrainResult finish();
+
+ private:
+  // Runs `write`; a failure (disk full) names the step, the file and the checkpoint that is kept.
+  template <typename Write>
+  void write_or_stop(const Write& write);
+  nn::TargetLogits forward(const data::Batch& batch, bool health_now);
+  void write_checkpoint();
+  void skip(const std::string& what);
+  void test(TrainResult& result);
+
+  const Config& config_;
+  const std::string dir_;
+  std::ostream& out_;
+  RunData data_;
+  nn::Transformer model_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Schedule schedule_;
+  TrainingState state_;
+  data::Batcher batcher_;
+  std::vector<std::vector<int64_t>> epoch_batches_;  // of state_.epoch
+  int64_t loaded_epoch_ = -1;
+  int64_t first_step_ = 0, saved_step_ = -1;
+  std::unique_ptr<RunLog> log_;
+  MaskChecker mask_checker_;
+  HealthMonitor health_;
+  double last_loss_ = 0.0;
+  bool stop_ = false, interrupted_ = false;
+};
+
+}  // namespace mt
