@@ -18,7 +18,9 @@ EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
 }
 
 Tensor EncoderLayer::forward(const Tensor& x, const SequenceLayout& layout) const {
-  auto self_attention = [&](const Tensor& h) { return self_attn->observed(self_attn->self_attention(h, layout, false)); };
+  auto self_attention = [&](const Tensor& h) {
+    return self_attn->observed(self_attn->self_attention(h, layout, /*causal=*/false));
+  };
   auto feed_forward = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
   if (options.norm_first) {
     const Tensor h = x + dropout1->apply(self_attention(norm1->forward(x)));

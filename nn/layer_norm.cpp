@@ -28,6 +28,8 @@ Registry<NormFactory>& registry() {
 
 void register_norm(const std::string& name, NormFactory make) { registry().add(name, std::move(make)); }
 std::vector<std::string> norm_names() { return registry().names(); }
-std::shared_ptr<Norm> make_norm(const std::string& name, int64_t dim, float eps) { return registry().at(name)(dim, eps); }
+std::shared_ptr<Norm> make_norm(const std::string& name, int64_t dim, float eps) {
+  return registry().at(name)(dim, eps);
+}
 
 }  // namespace mt::nn

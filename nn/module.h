@@ -83,4 +83,17 @@ class Module {
   bool training_ = true;
 };
 
+/// Puts a module in evaluation mode for its lifetime (dropout off), then restores its mode.
+class EvalMode {
+ public:
+  explicit EvalMode(Module& module) : module_(module), was_training_(module.is_training()) { module_.eval(); }
+  ~EvalMode() { module_.train(was_training_); }
+  EvalMode(const EvalMode&) = delete;
+  EvalMode& operator=(const EvalMode&) = delete;
+
+ private:
+  Module& module_;
+  const bool was_training_;
+};
+
 }  // namespace mt::nn

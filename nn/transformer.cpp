@@ -130,21 +130,6 @@ TargetLogits Transformer::forward_targets(const IntTensor& src, const SequenceLa
   return {generator->observed(generator->forward(rows)), IntTensor(targets, {r})};  // [R, V]
 }
 
-TargetLogits Transformer::forward_targets(const IntTensor& src, const IntTensor& tgt_in,
-                                          const IntTensor& tgt_out) const {
-  MT_CHECK(tgt_out.numel() == tgt_in.numel(), "Transformer: targets ", tgt_out.shape, " do not match target ids ",
-           tgt_in.shape);
-  bool targets = false, packed = true;  // packed when every target sits at a real input position
-  for (int64_t i = 0; i < tgt_out.numel(); ++i) {
-    if (tgt_out.values[i] == options.pad_id) continue;
-    targets = true;
-    packed = packed && tgt_in.values[i] != options.pad_id;
-  }
-  const SequenceLayout tgt_layout = targets && packed ? SequenceLayout::packed(tgt_in, options.pad_id)
-                                                      : SequenceLayout::padded(tgt_in, options.pad_id);
-  return forward_targets(src, SequenceLayout::packed(src, options.pad_id), tgt_in, tgt_layout, tgt_out);
-}
-
 DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const {
   MT_CHECK(capacity >= 1 && capacity <= options.max_len, "decoding: capacity ", capacity, " outside [1, max_len ",
            options.max_len, "]");

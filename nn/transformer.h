@@ -96,9 +96,6 @@ class Transformer : public Module {
   /// cross-entropy over forward()'s [B·T, V_tgt] that ignores padding, gradients included.
   TargetLogits forward_targets(const IntTensor& src, const SequenceLayout& src_layout, const IntTensor& tgt_in,
                                const SequenceLayout& tgt_layout, const IntTensor& tgt_out) const;
-  /// The same with layouts made here: packed, or every target position when a target sits where
-  /// the input is padding.
-  TargetLogits forward_targets(const IntTensor& src, const IntTensor& tgt_in, const IntTensor& tgt_out) const;
 
   /// Incremental decoding (decoding.h): the caches for `memory` of `src`, for up to `capacity`
   /// generated positions. Use under NoGradGuard.

@@ -121,11 +121,17 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
     IntTensor tgt_out;
     std::vector<int32_t> targets;
   };
-  // Teacher forcing (targets at tgt_in's real positions) runs packed; other targets (here one
-  // real position has none) take the padded forward and pick the target rows.
+  // Teacher forcing (targets at tgt_in's real positions) on packed layouts: every row has a
+  // target. Other targets (here one real position has none) on padded layouts: every position
+  // is computed and the target rows are picked.
+  const nn::SequenceLayout packed_src = nn::SequenceLayout::packed(src, 0), packed_tgt = nn::SequenceLayout::packed(tgt_in, 0);
+  const nn::SequenceLayout padded_src = nn::SequenceLayout::padded(src, 0), padded_tgt = nn::SequenceLayout::padded(tgt_in, 0);
   for (const Case& c : {Case{"packed", IntTensor({3, 4, 3, 0, 8, 3, 0, 0}, {2, 4}), {3, 4, 3, 8, 3}},
                         Case{"padded", IntTensor({3, 0, 3, 0, 8, 3, 0, 0}, {2, 4}), {3, 3, 8, 3}}}) {
     INFO(std::string(c.what));
+    const bool packed = std::string(c.what) == "packed";
+    const nn::SequenceLayout& src_layout = packed ? packed_src : padded_src;
+    const nn::SequenceLayout& tgt_layout = packed ? packed_tgt : padded_tgt;
     const auto n = static_cast<int64_t>(c.targets.size());
     const Tensor full = cross_entropy(reshape(model.forward(src, tgt_in), {8, 9}),
                                       IntTensor(c.tgt_out.values, {8}), 0, smoothing);
@@ -135,7 +141,7 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
     for (const Tensor& p : model.parameters()) full_grads.push_back(p.grad().to_vector());
     model.zero_grad();
 
-    const nn::TargetLogits out = model.forward_targets(src, tgt_in, c.tgt_out);
+    const nn::TargetLogits out = model.forward_targets(src, src_layout, tgt_in, tgt_layout, c.tgt_out);
     CHECK(out.logits.shape() == Shape{n, 9});
     CHECK(out.targets.values == c.targets);
     int64_t counted = 0;
@@ -149,13 +155,14 @@ TEST_CASE("Transformer: logits at non-pad targets only give the loss and gradien
       for (size_t j = 0; j < g.size(); ++j) REQUIRE(g[j] == doctest::Approx(full_grads[i][j]).epsilon(1e-5));
     }
     check_gradients([&](const auto&) {
-      const nn::TargetLogits t = model.forward_targets(src, tgt_in, c.tgt_out);
+      const nn::TargetLogits t = model.forward_targets(src, src_layout, tgt_in, tgt_layout, c.tgt_out);
       return cross_entropy(t.logits, t.targets, 0, smoothing);
     }, model.parameters());
     model.zero_grad();
   }
   // No target at all: the loss is 0 and backward still runs.
-  const nn::TargetLogits none = model.forward_targets(src, tgt_in, IntTensor(std::vector<int32_t>(8, 0), {2, 4}));
+  const nn::TargetLogits none =
+      model.forward_targets(src, padded_src, tgt_in, padded_tgt, IntTensor(std::vector<int32_t>(8, 0), {2, 4}));
   CHECK(none.logits.shape() == Shape{8, 9});
   const Tensor zero = cross_entropy(none.logits, none.targets, 0);
   CHECK(zero.item() == 0.0f);
@@ -177,7 +184,8 @@ TEST_CASE("Transformer: the reference attention gives the fused model's loss and
     nn::Transformer model({.src_vocab = 7, .tgt_vocab = 9,
                            .layer = {.d_model = 16, .heads = 4, .ff_dim = 24, .dropout = 0.2f, .attention = impl},
                            .encoder_layers = 2, .decoder_layers = 2});
-    const nn::TargetLogits out = model.forward_targets(src, tgt_in, tgt_out);
+    const nn::TargetLogits out = model.forward_targets(src, nn::SequenceLayout::packed(src, 0), tgt_in,
+                                                       nn::SequenceLayout::packed(tgt_in, 0), tgt_out);
     const Tensor loss = cross_entropy(out.logits, out.targets, 0, 0.1f);
     loss.backward();
     losses[which] = loss.item();

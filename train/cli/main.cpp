@@ -9,22 +9,23 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "autograd/check.h"
+#include "autograd/random.h"
 #include "data/atomic_file.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/cli/bench.h"
-#include "train/run/checkpoint.h"
-#include "train/run/config.h"
-#include "autograd/random.h"
-#include "train/translate/evaluate.h"
 #include "train/insight/explain.h"
 #include "train/insight/plots.h"
 #include "train/insight/report.h"
 #include "train/loop/trainer.h"
+#include "train/run/checkpoint.h"
+#include "train/run/config.h"
+#include "train/translate/evaluate.h"
 
 namespace po = boost::program_options;
 using namespace mt;
@@ -95,10 +96,17 @@ int run_train(std::vector<std::string> args) {
   return 0;
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc) {
+// A command's options, or nothing once its help is printed (for --help or -h).
+std::optional<po::variables_map> parse(const std::vector<std::string>& args, const po::options_description& desc,
+                                       const po::positional_options_description& positional = {}) {
+  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+      std::find(args.begin(), args.end(), "-h") != args.end()) {
+    std::cout << desc;
+    return std::nullopt;
+  }
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw Error(str("command line: ", option_error_message(e)));
@@ -127,11 +135,9 @@ void add_decode_options(po::options_description& desc) {
 int run_translate(const std::vector<std::string>& args) {
   po::options_description desc("minitrans translate (reads stdin, one sentence per line; writes stdout)");
   add_decode_options(desc);
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
-  const po::variables_map vm = parse(args, desc);
+  const auto parsed = parse(args, desc);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
   const auto sources = data::read_sentences(std::cin, "stdin", {.lowercase = loaded.config.data.lowercase});
   const auto hypotheses =
@@ -149,11 +155,9 @@ int run_eval(const std::vector<std::string>& args) {
       "ref", po::value<std::string>()->required(), "reference translations, aligned with --src")(
       "json", "print one JSON object instead of text")("show", po::value<int64_t>()->default_value(0),
                                                        "print this many translations next to their references");
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
-  const po::variables_map vm = parse(args, desc);
+  const auto parsed = parse(args, desc);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
   const auto pairs = data::read_parallel(vm["src"].as<std::string>(), vm["ref"].as<std::string>(),
                                          {.lowercase = loaded.config.data.lowercase});
@@ -163,27 +167,9 @@ int run_eval(const std::vector<std::string>& args) {
     std::cout << "src: " << data::join(pairs[i].src) << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
               << "\n";
   }
-  char line[512];
-  if (vm.count("json")) {
-    std::snprintf(line, sizeof(line),
-                  "{\"sentences\": %lld, \"bleu\": %.4f, \"precisions\": [%.4f, %.4f, %.4f, %.4f], "
-                  "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"exact_match\": %.6f, "
-                  "\"loss\": %.6f, \"perplexity\": %.6f}",
-                  (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
-                  r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
-                  r.exact_match, r.loss, r.perplexity);
-  } else {
-    std::snprintf(line, sizeof(line),
-                  "sentences %lld  BLEU %.2f (%.1f/%.1f/%.1f/%.1f, BP %.3f, hyp %ld, ref %ld)  exact match %.2f%%  "
-                  "loss %.4f  perplexity %.3f",
-                  (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
-                  r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
-                  100.0 * r.exact_match, r.loss, r.perplexity);
-  }
-  std::cout << line << "\n";
+  std::cout << (vm.count("json") ? eval_json(r) : eval_text(r)) << "\n";
   return 0;
 }
-
 
 int run_attention(const std::vector<std::string>& args) {
   po::options_description desc("minitrans attention (translates one sentence and draws every attention as SVG)");
@@ -192,11 +178,9 @@ int run_attention(const std::vector<std::string>& args) {
       "tgt", po::value<std::string>()->default_value(""), "draw this target instead of the model's translation")(
       "out", po::value<std::string>()->default_value("attention.svg"), "the SVG file to write")(
       "average", "one panel per layer, averaged over heads, instead of one per head");
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
-  const po::variables_map vm = parse(args, desc);
+  const auto parsed = parse(args, desc);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const std::string dir = vm["checkpoint"].as<std::string>();
   const LoadedModel loaded = load_for_inference(dir);
   const SentenceAttention a =
@@ -216,11 +200,9 @@ int run_explain(const std::vector<std::string>& args) {
       "checkpoint", po::value<std::string>(), "a trained run directory")(
       "src", po::value<std::string>()->required(), "the source sentence")(
       "tgt", po::value<std::string>()->required(), "the target sentence")("help,h", "this help");
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
-  const po::variables_map vm = parse(args, desc);
+  const auto parsed = parse(args, desc);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   MT_CHECK(vm.count("config") + vm.count("checkpoint") == 1, "command line: give --config FILE or --checkpoint RUN_DIR");
   LoadedModel loaded;
   if (vm.count("checkpoint")) {
@@ -243,19 +225,11 @@ int run_plot(const std::vector<std::string>& args) {
   po::options_description desc("minitrans plot RUN_DIR (draws metrics.jsonl as SVG)");
   desc.add_options()("run", po::value<std::string>()->required(), "run directory")(
       "out", po::value<std::string>(), "the SVG file to write (default: RUN_DIR/curves.svg)")("help,h", "this help");
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
   po::positional_options_description positional;
   positional.add("run", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw Error(str("command line: ", option_error_message(e)));
-  }
+  const auto parsed = parse(args, desc, positional);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   const std::string dir = vm["run"].as<std::string>();
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : run_file(dir, "curves.svg");
   write_file_atomically(out, curves_svg(run_file(dir, "metrics.jsonl")));
@@ -283,11 +257,9 @@ int run_bench(const std::vector<std::string>& args) {
       "out", po::value<std::string>()->default_value(""), "with --decode: write the translations here")(
       "beam", po::value<int64_t>()->default_value(1), "with --decode: beam size")(
       "help,h", "this help");
-  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-    std::cout << desc;
-    return 0;
-  }
-  const po::variables_map vm = parse(args, desc);
+  const auto parsed = parse(args, desc);
+  if (!parsed) return 0;
+  const po::variables_map& vm = *parsed;
   if (vm.count("decode")) {
     MT_CHECK(vm.count("src"), "command line: --decode needs --src");
     std::cout << run_decode_benchmark(vm["decode"].as<std::string>(), vm["src"].as<std::string>(),

@@ -32,19 +32,11 @@ th { background: #f3f6fa; } .num { text-align: right; font-variant-numeric: tabu
 .note { color: #666; font-size: 13px; } pre { background: #f6f8fa; padding: 10px; font-size: 12px; }
 )";
 
-}  // namespace
-
-std::string run_report(const std::string& run_dir) {
-  const std::string metrics_path = run_file(run_dir, "metrics.jsonl");
-  const std::vector<nlohmann::json> records = read_metrics(metrics_path);
-  const LoadedModel loaded = load_for_inference(run_dir);
-
-  // The figures the summary needs, from the record.
+// The summary table: the model, and the figures of the record.
+std::string summary_section(const std::vector<nlohmann::json>& records, const LoadedModel& loaded) {
   double last_loss = NAN, best_valid = INFINITY, last_bleu = NAN;
   int64_t last_step = 0;
   const nlohmann::json* test = nullptr;
-  const nlohmann::json* last_health = nullptr;
-  std::vector<std::pair<int64_t, std::string>> warnings;
   for (const auto& r : records) {
     last_step = std::max<int64_t>(last_step, r["step"].get<int64_t>());
     if (r.contains("loss") && r["loss"].is_number()) last_loss = r["loss"].get<double>();
@@ -53,26 +45,15 @@ std::string run_report(const std::string& run_dir) {
       last_bleu = r["valid_bleu"].get<double>();
     }
     if (r.contains("test_bleu")) test = &r;
-    if (r.contains("health")) {
-      last_health = &r;
-      for (const auto& w : r["health"]["warnings"]) warnings.emplace_back(r["step"].get<int64_t>(), w.get<std::string>());
-    }
   }
-
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>minitrans run report: " +
-                     escape(run_dir) + "</title><style>" + kStyle + "</style></head><body>\n";
-  html += "<h1>Run report</h1><p class=\"note\">" + escape(run_dir) + " &middot; written by minitrans from " +
-          "metrics.jsonl, config.ini and the best weights</p>\n";
-
-  html += "<h2>Summary</h2><table>\n";
+  std::string html = "<h2>Summary</h2><table>\n";
   auto row = [&](const std::string& name, const std::string& value) {
     html += "<tr><th>" + name + "</th><td class=\"num\">" + value + "</td></tr>\n";
   };
   const nn::TransformerOptions& m = loaded.config.model;
   row("model", escape(str("d_model ", m.layer.d_model, ", ", m.layer.heads, " heads, ", m.encoder_layers, "+",
                            m.decoder_layers, " layers, ff ", m.layer.ff_dim, ", ", m.layer.feed_forward,
-                           " feed-forward; ", loaded.model->parameter_count(),
-                           " parameters")));
+                           " feed-forward; ", loaded.model->parameter_count(), " parameters")));
   row("steps", std::to_string(last_step));
   row("last training loss", std::isfinite(last_loss) ? fixed(last_loss, 4) : "-");
   row("best validation loss", std::isfinite(best_valid) ? fixed(best_valid, 4) : "-");
@@ -81,12 +62,20 @@ std::string run_report(const std::string& run_dir) {
     row("test BLEU", fixed((*test)["test_bleu"].get<double>(), 2));
     row("test exact match", fixed(100.0 * (*test)["test_exact_match"].get<double>(), 2) + "%");
   }
-  html += "</table>\n";
+  return html + "</table>\n";
+}
 
-  html += "<h2>Training curves</h2>\n" + curves_svg(metrics_path);
-
-  html += "<h2>Health</h2>\n<p class=\"note\">Taken at every log step; docs/health.md gives the sane ranges.</p>\n";
-  html += health_svg(metrics_path);
+// The health figures, the last log step's per group, and every warning.
+std::string health_section(const std::vector<nlohmann::json>& records, const std::string& metrics_path) {
+  const nlohmann::json* last_health = nullptr;
+  std::vector<std::pair<int64_t, std::string>> warnings;
+  for (const auto& r : records) {
+    if (!r.contains("health")) continue;
+    last_health = &r;
+    for (const auto& w : r["health"]["warnings"]) warnings.emplace_back(r["step"].get<int64_t>(), w.get<std::string>());
+  }
+  std::string html = "<h2>Health</h2>\n<p class=\"note\">Taken at every log step; docs/health.md gives the sane "
+                     "ranges.</p>\n" + health_svg(metrics_path);
   if (last_health) {
     const auto& h = (*last_health)["health"];
     html += "<p>At step " + std::to_string((*last_health)["step"].get<int64_t>()) +
@@ -99,16 +88,17 @@ std::string run_report(const std::string& run_dir) {
     html += "</table>\n";
   }
   html += "<p>Warnings: " + std::string(warnings.empty() ? "none." : "") + "</p>\n";
-  if (!warnings.empty()) {
-    html += "<ul>\n";
-    for (const auto& [step, text] : warnings) {
-      html += "<li class=\"warning\">step " + std::to_string(step) + ": " + escape(text) + "</li>\n";
-    }
-    html += "</ul>\n";
+  if (warnings.empty()) return html;
+  html += "<ul>\n";
+  for (const auto& [step, text] : warnings) {
+    html += "<li class=\"warning\">step " + std::to_string(step) + ": " + escape(text) + "</li>\n";
   }
+  return html + "</ul>\n";
+}
 
-  html += "<h2>Sample translations</h2>\n";
-  std::string sample_src;
+// The translations logged at each validation; *first_src receives the first source sentence.
+std::string samples_section(const std::vector<nlohmann::json>& records, std::string* first_src) {
+  std::string html = "<h2>Sample translations</h2>\n";
   bool any = false;
   for (const auto& r : records) {
     if (!r.contains("samples")) continue;
@@ -119,12 +109,29 @@ std::string run_report(const std::string& run_dir) {
       const std::string hyp = s["hyp"].get<std::string>(), ref = s["ref"].get<std::string>();
       html += "<tr><td>" + escape(s["src"].get<std::string>()) + "</td><td>" + escape(ref) + "</td><td class=\"" +
               (hyp == ref ? "exact" : "wrong") + "\">" + escape(hyp) + "</td></tr>\n";
-      if (sample_src.empty()) sample_src = s["src"].get<std::string>();
+      if (first_src->empty()) *first_src = s["src"].get<std::string>();
     }
     html += "</table>\n";
   }
   if (!any) html += "<p>No validation with translations was logged (set data.valid_src and train.valid_bleu_sentences).</p>\n";
+  return html;
+}
 
+}  // namespace
+
+std::string run_report(const std::string& run_dir) {
+  const std::string metrics_path = run_file(run_dir, "metrics.jsonl");
+  const std::vector<nlohmann::json> records = read_metrics(metrics_path);
+  const LoadedModel loaded = load_for_inference(run_dir);
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>minitrans run report: " +
+                     escape(run_dir) + "</title><style>" + kStyle + "</style></head><body>\n";
+  html += "<h1>Run report</h1><p class=\"note\">" + escape(run_dir) + " &middot; written by minitrans from " +
+          "metrics.jsonl, config.ini and the best weights</p>\n";
+  html += summary_section(records, loaded);
+  html += "<h2>Training curves</h2>\n" + curves_svg(metrics_path);
+  html += health_section(records, metrics_path);
+  std::string sample_src;
+  html += samples_section(records, &sample_src);
   html += "<h2>Attention</h2>\n";
   if (!sample_src.empty()) {
     const SentenceAttention a = attend_sentence(loaded, sample_src, "", {.max_len = loaded.config.decode.max_len});
@@ -133,7 +140,6 @@ std::string run_report(const std::string& run_dir) {
   } else {
     html += "<p>No validation sentence to show.</p>\n";
   }
-
   html += "<h2>Configuration</h2>\n<pre>" + escape(to_ini(loaded.config)) + "</pre>\n</body></html>\n";
   return html;
 }

@@ -35,43 +35,6 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tens
   return std::make_unique<Adam>(params, adam);
 }
 
-// The splits, and the vocabularies: built from the training split, or the run's own when resuming.
-RunData load_data(const Config& config, bool resume, const std::string& dir, std::ostream& log) {
-  const DataConfig& d = config.data;
-  MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, or ",
-           "data.train_tsv");
-  RunData r;
-  r.train = read_split(d, "train");
-  r.valid = read_split(d, "valid");
-  r.test = read_split(d, "test");
-  if (resume) {
-    r.src_vocab = data::Vocab::load(run_file(dir, "src_vocab.txt"));
-    r.tgt_vocab = data::Vocab::load(run_file(dir, "tgt_vocab.txt"));
-  } else {
-    build_vocabularies(config, r.train, r.src_vocab, r.tgt_vocab);
-    r.src_vocab.save(run_file(dir, "src_vocab.txt"));
-    r.tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
-  }
-  write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
-  int64_t dropped = 0;
-  r.examples = data::encode_pairs(r.train, r.src_vocab, r.tgt_vocab, d.max_len, &dropped);
-  MT_CHECK(!r.examples.empty(), "data: every training pair is longer than data.max_len = ", d.max_len);
-  log << "data: " << r.examples.size() << " training pairs (" << dropped << " longer than " << d.max_len
-      << " tokens dropped), " << r.valid.size() << " validation, " << r.test.size() << " test; vocabularies "
-      << r.src_vocab.size() << " / " << r.tgt_vocab.size() << " tokens\n";
-  return r;
-}
-
-// Also takes train.threads: the first thing a run does.
-const std::string& make_run_dir(const TrainConfig& t) {
-  if (t.threads > 0) set_num_threads(static_cast<int>(t.threads));
-  const std::string& dir = t.run_dir;
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  MT_CHECK(!error && std::filesystem::is_directory(dir), dir, ": cannot create the run directory: ", error.message());
-  return dir;
-}
-
 // The model's options for this data, after seeding the generator the initial weights come from.
 nn::TransformerOptions seeded_model_options(const Config& config, const RunData& data) {
   manual_seed(static_cast<uint64_t>(config.train.seed));
@@ -85,40 +48,19 @@ int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
 
 }  // namespace
 
-std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split) {
-  const data::CorpusOptions options{.lowercase = d.lowercase};
-  const std::string& src = split == "train" ? d.train_src : split == "valid" ? d.valid_src : d.test_src;
-  const std::string& tgt = split == "train" ? d.train_tgt : split == "valid" ? d.valid_tgt : d.test_tgt;
-  const std::string& tsv = split == "train" ? d.train_tsv : split == "valid" ? d.valid_tsv : d.test_tsv;
-  if (!tsv.empty()) return data::read_tsv(tsv, options);
-  if (!src.empty()) return data::read_parallel(src, tgt, options);
-  return {};
-}
-
-void build_vocabularies(const Config& config, const std::vector<data::SentencePair>& train_pairs,
-                        data::Vocab& src_vocab, data::Vocab& tgt_vocab) {
-  const DataConfig& d = config.data;
-  std::vector<std::vector<std::string>> src_sentences, tgt_sentences;
-  for (const auto& p : train_pairs) {
-    src_sentences.push_back(p.src);
-    (d.shared_vocab ? src_sentences : tgt_sentences).push_back(p.tgt);
-  }
-  src_vocab = data::Vocab::build(src_sentences, d.min_freq, d.max_vocab);
-  tgt_vocab = d.shared_vocab ? src_vocab : data::Vocab::build(tgt_sentences, d.min_freq, d.max_vocab);
-}
-
 void request_stop() { g_stop_requested = 1; }
 void clear_stop_request() { g_stop_requested = 0; }
 
 Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
-    : config_(config), dir_(make_run_dir(config.train)), out_(log),
-      data_(load_data(config, resume, dir_, log)),
+    : config_(config), dir_(create_run_dir(config.train.run_dir)), out_(log),
+      data_(load_run_data(config, resume, dir_, log)),
       model_(seeded_model_options(config, data_)),
       optimizer_(make_optimizer(config.optim, model_.parameters())),
       schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
                 .total = config.train.max_steps},
       batcher_(data_.examples, config.data.max_tokens, static_cast<uint64_t>(config.train.seed)),
       mask_checker_(model_, data::Vocab::kPad), health_(model_) {
+  if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
   state_.random_seed = random_seed();
   if (resume) {
     state_ = load_checkpoint(dir_, model_, *optimizer_);

@@ -16,6 +16,7 @@
 #include "data/vocab.h"
 #include "train/insight/health.h"
 #include "train/insight/mask_check.h"
+#include "train/loop/run_data.h"
 #include "train/loop/run_log.h"
 #include "train/optim/optimizer.h"
 #include "train/optim/schedule.h"
@@ -43,20 +44,6 @@ void clear_stop_request();
 /// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
 /// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
 TrainResult train(const Config& config, bool resume, std::ostream& log);
-
-/// The pairs of one split ("train", "valid" or "test") as the config's data options name them
-/// (empty when the split is not configured).
-std::vector<data::SentencePair> read_split(const DataConfig& d, const std::string& split);
-/// The vocabularies training builds from its training pairs (data.min_freq, max_vocab, shared_vocab).
-void build_vocabularies(const Config& config, const std::vector<data::SentencePair>& train_pairs,
-                        data::Vocab& src_vocab, data::Vocab& tgt_vocab);
-
-/// The corpus of a run: its splits, vocabularies and encoded training examples.
-struct RunData {
-  std::vector<data::SentencePair> train, valid, test;
-  data::Vocab src_vocab, tgt_vocab;
-  std::vector<data::Example> examples;
-};
 
 class Trainer {
  public:

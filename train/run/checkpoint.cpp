@@ -12,6 +12,13 @@ std::string run_file(const std::string& run_dir, const std::string& name) {
   return (std::filesystem::path(run_dir) / name).string();
 }
 
+const std::string& create_run_dir(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  MT_CHECK(!error && std::filesystem::is_directory(dir), dir, ": cannot create the run directory: ", error.message());
+  return dir;
+}
+
 namespace {
 std::string optimizer_file(const std::string& run_dir, int64_t step) {
   return run_file(run_dir, "optimizer-" + std::to_string(step) + ".safetensors");

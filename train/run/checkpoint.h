@@ -33,6 +33,8 @@ struct TrainingState {
 };
 
 std::string run_file(const std::string& run_dir, const std::string& name);
+/// Creates the run directory (and its parents) if needed; returns `dir`.
+const std::string& create_run_dir(const std::string& dir);
 
 /// Writes the optimizer state (with `state` as metadata), then the weights.
 void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,

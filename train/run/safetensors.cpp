@@ -47,6 +47,51 @@ void save_safetensors(const std::string& path, const nn::NamedTensors& tensors, 
   });
 }
 
+namespace {
+
+// One tensor of a header: its name, shape and byte range in the data buffer.
+struct Entry {
+  std::string name;
+  Shape shape;
+  uint64_t begin, end;
+};
+
+// The header entry `name` of a file whose data buffer holds `data_size` bytes, checked: F32, a
+// shape whose size cannot overflow, and offsets inside the buffer that hold exactly that shape.
+Entry read_entry(const std::string& path, const std::string& name, const nlohmann::json& info, uint64_t data_size) {
+  MT_CHECK(info.is_object() && info.contains("dtype") && info.contains("shape") && info.contains("data_offsets"),
+           path, ": tensor '", name, "' needs dtype, shape and data_offsets");
+  MT_CHECK(info["dtype"].is_string(), path, ": tensor '", name, "': dtype is not a string");
+  const std::string dtype = info["dtype"].get<std::string>();
+  MT_CHECK(dtype == "F32", path, ": tensor '", name, "' has dtype ", dtype, "; minitrans reads F32");
+  Entry e{name, {}, 0, 0};
+  MT_CHECK(info["shape"].is_array(), path, ": tensor '", name, "': shape is not a list");
+  for (const auto& d : info["shape"]) {
+    MT_CHECK(d.is_number_unsigned() && d.get<uint64_t>() <= (uint64_t{1} << 40), path, ": tensor '", name,
+             "': shape holds ", d.dump());
+    e.shape.push_back(d.get<int64_t>());
+  }
+  const auto& offsets = info["data_offsets"];
+  MT_CHECK(offsets.is_array() && offsets.size() == 2 && offsets[0].is_number_unsigned() &&
+               offsets[1].is_number_unsigned(),
+           path, ": tensor '", name, "': data_offsets is not [begin, end]");
+  e.begin = offsets[0].get<uint64_t>();
+  e.end = offsets[1].get<uint64_t>();
+  MT_CHECK(e.begin <= e.end && e.end <= data_size, path, ": tensor '", name, "': data_offsets [", e.begin, ", ",
+           e.end, "] fall outside the ", data_size, " data bytes");
+  uint64_t elements = 1;  // counted without overflow: a hostile shape must not wrap around
+  for (int64_t d : e.shape) {
+    MT_CHECK(d == 0 || elements <= (uint64_t{1} << 40) / static_cast<uint64_t>(d), path, ": tensor '", name,
+             "': shape ", e.shape, " is too large");
+    elements *= static_cast<uint64_t>(d);
+  }
+  MT_CHECK(e.end - e.begin == elements * sizeof(float), path, ": tensor '", name, "': ", e.end - e.begin,
+           " bytes do not hold shape ", e.shape, " of F32");
+  return e;
+}
+
+}  // namespace
+
 std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   MT_CHECK(file.good(), path, ": cannot open: ", std::strerror(errno));
@@ -63,11 +108,6 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata
   MT_CHECK(header.is_object(), path, ": header is not a JSON object");
 
   const uint64_t data_size = file_size - 8 - length;
-  struct Entry {
-    std::string name;
-    Shape shape;
-    uint64_t begin, end;
-  };
   std::vector<Entry> entries;
   for (const auto& [name, info] : header.items()) {
     if (name == "__metadata__") {
@@ -78,35 +118,7 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata
       }
       continue;
     }
-    MT_CHECK(info.is_object() && info.contains("dtype") && info.contains("shape") && info.contains("data_offsets"),
-             path, ": tensor '", name, "' needs dtype, shape and data_offsets");
-    MT_CHECK(info["dtype"].is_string(), path, ": tensor '", name, "': dtype is not a string");
-    const std::string dtype = info["dtype"].get<std::string>();
-    MT_CHECK(dtype == "F32", path, ": tensor '", name, "' has dtype ", dtype, "; minitrans reads F32");
-    Entry e{name, {}, 0, 0};
-    MT_CHECK(info["shape"].is_array(), path, ": tensor '", name, "': shape is not a list");
-    for (const auto& d : info["shape"]) {
-      MT_CHECK(d.is_number_unsigned() && d.get<uint64_t>() <= (uint64_t{1} << 40), path, ": tensor '", name,
-               "': shape holds ", d.dump());
-      e.shape.push_back(d.get<int64_t>());
-    }
-    const auto& offsets = info["data_offsets"];
-    MT_CHECK(offsets.is_array() && offsets.size() == 2 && offsets[0].is_number_unsigned() &&
-                 offsets[1].is_number_unsigned(),
-             path, ": tensor '", name, "': data_offsets is not [begin, end]");
-    e.begin = offsets[0].get<uint64_t>();
-    e.end = offsets[1].get<uint64_t>();
-    MT_CHECK(e.begin <= e.end && e.end <= data_size, path, ": tensor '", name, "': data_offsets [", e.begin, ", ",
-             e.end, "] fall outside the ", data_size, " data bytes");
-    uint64_t elements = 1;  // counted without overflow: a hostile shape must not wrap around
-    for (int64_t d : e.shape) {
-      MT_CHECK(d == 0 || elements <= (uint64_t{1} << 40) / static_cast<uint64_t>(d), path, ": tensor '", name,
-               "': shape ", e.shape, " is too large");
-      elements *= static_cast<uint64_t>(d);
-    }
-    MT_CHECK(e.end - e.begin == elements * sizeof(float), path, ": tensor '", name, "': ", e.end - e.begin,
-             " bytes do not hold shape ", e.shape, " of F32");
-    entries.push_back(std::move(e));
+    entries.push_back(read_entry(path, name, info, data_size));
   }
   // The specification requires the tensors to tile the data buffer: no gaps, no overlaps.
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });

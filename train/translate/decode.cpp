@@ -16,26 +16,18 @@ namespace {
 
 using data::Vocab;
 
-// The model in evaluation mode for the scope, restored afterwards.
-class EvalScope {
- public:
-  explicit EvalScope(const nn::Transformer& model)
-      : model_(const_cast<nn::Transformer&>(model)), was_training_(model.is_training()) {
-    model_.eval();
-  }
-  ~EvalScope() { model_.train(was_training_); }
-
- private:
-  nn::Transformer& model_;
-  bool was_training_;
-  NoGradGuard no_grad_;
+// The model in evaluation mode, without gradients, for the scope.
+struct Inference {
+  explicit Inference(nn::Transformer& model) : eval(model) {}
+  nn::EvalMode eval;
+  NoGradGuard no_grad;
 };
 
 }  // namespace
 
-std::vector<std::vector<int32_t>> greedy_search(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> greedy_search(nn::Transformer& model, const IntTensor& src,
                                                 int64_t max_len) {
-  EvalScope scope(model);
+  const Inference scope(model);
   max_len = std::min(max_len, model.options.max_len);
   const int64_t b = src.shape[0];
   nn::DecoderCache cache = model.start_decoding(model.encode(src), src, max_len);
@@ -65,10 +57,10 @@ struct Hypothesis {
 
 }  // namespace
 
-std::vector<std::vector<int32_t>> beam_search(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> beam_search(nn::Transformer& model, const IntTensor& src,
                                               const DecodeOptions& o) {
   MT_CHECK(o.beam >= 1, "decode: beam must be >= 1, got ", o.beam);
-  EvalScope scope(model);
+  const Inference scope(model);
   const int64_t b = src.shape[0], k = o.beam, max_len = std::min(o.max_len, model.options.max_len);
   // Row r = sentence r / k, beam r % k.
   std::vector<int64_t> repeat;
@@ -146,14 +138,14 @@ std::vector<std::vector<int32_t>> beam_search(const nn::Transformer& model, cons
   return out;
 }
 
-std::vector<std::vector<int32_t>> decode_batch(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> decode_batch(nn::Transformer& model, const IntTensor& src,
                                                const DecodeOptions& options) {
   MT_CHECK(options.beam >= 1, "decode: beam must be >= 1, got ", options.beam);
   MT_CHECK(options.max_len >= 1, "decode: max_len must be >= 1, got ", options.max_len);
   return options.beam == 1 ? greedy_search(model, src, options.max_len) : beam_search(model, src, options);
 }
 
-std::vector<std::vector<int32_t>> translate(const nn::Transformer& model,
+std::vector<std::vector<int32_t>> translate(nn::Transformer& model,
                                             const std::vector<std::vector<int32_t>>& sources,
                                             const DecodeOptions& options) {
   std::vector<std::vector<int32_t>> out(sources.size());

@@ -21,19 +21,19 @@ struct DecodeOptions {
 /// Translates source id sequences (no <bos>/<eos>) into target id sequences (without <eos>),
 /// in input order. Runs in evaluation mode without recording a tape; an empty source gives an
 /// empty translation.
-std::vector<std::vector<int32_t>> translate(const nn::Transformer& model,
+std::vector<std::vector<int32_t>> translate(nn::Transformer& model,
                                             const std::vector<std::vector<int32_t>>& sources,
                                             const DecodeOptions& options);
 
 /// One batch: src [B, S] -> B outputs (greedy_search when beam == 1, else beam_search).
-std::vector<std::vector<int32_t>> decode_batch(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> decode_batch(nn::Transformer& model, const IntTensor& src,
                                                const DecodeOptions& options);
 
 /// The most likely next token at each step, until <eos> or max_len.
-std::vector<std::vector<int32_t>> greedy_search(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> greedy_search(nn::Transformer& model, const IntTensor& src,
                                                 int64_t max_len);
 /// Keeps the options.beam best partial outputs per sentence; the best finished one wins.
-std::vector<std::vector<int32_t>> beam_search(const nn::Transformer& model, const IntTensor& src,
+std::vector<std::vector<int32_t>> beam_search(nn::Transformer& model, const IntTensor& src,
                                               const DecodeOptions& options);
 
 }  // namespace mt

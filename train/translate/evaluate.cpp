@@ -1,6 +1,8 @@
 // Evaluation; see evaluate.h.
 #include "train/translate/evaluate.h"
 
+#include <cstdio>
+
 #include <cmath>
 
 #include "autograd/grad_mode.h"
@@ -10,7 +12,7 @@
 
 namespace mt {
 
-std::vector<std::string> translate_text(const nn::Transformer& model, const data::Vocab& src_vocab,
+std::vector<std::string> translate_text(nn::Transformer& model, const data::Vocab& src_vocab,
                                         const data::Vocab& tgt_vocab,
                                         const std::vector<std::vector<std::string>>& sources,
                                         const DecodeOptions& options) {
@@ -25,11 +27,9 @@ std::vector<std::string> translate_text(const nn::Transformer& model, const data
   return out;
 }
 
-double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+double teacher_forced_loss(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
                            const std::vector<data::SentencePair>& pairs, int64_t max_tokens) {
-  const bool was_training = model.is_training();
-  auto& mutable_model = const_cast<nn::Transformer&>(model);
-  mutable_model.eval();
+  const nn::EvalMode eval(model);
   NoGradGuard no_grad;
   const std::vector<data::Example> examples =
       data::encode_pairs(pairs, src_vocab, tgt_vocab, model.options.max_len - 1, nullptr);
@@ -43,11 +43,10 @@ double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_
     total += static_cast<double>(loss.item()) * batch.tgt_tokens;
     tokens += batch.tgt_tokens;
   }
-  mutable_model.train(was_training);
   return tokens > 0 ? total / tokens : 0.0;
 }
 
-EvalResult evaluate(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+EvalResult evaluate(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
                     const std::vector<data::SentencePair>& pairs, const DecodeOptions& options, bool translate) {
   EvalResult r;
   r.sentences = static_cast<int64_t>(pairs.size());
@@ -65,6 +64,29 @@ EvalResult evaluate(const nn::Transformer& model, const data::Vocab& src_vocab, 
   for (size_t i = 0; i < pairs.size(); ++i) exact += r.hypotheses[i] == r.references[i];
   r.exact_match = pairs.empty() ? 0.0 : static_cast<double>(exact) / pairs.size();
   return r;
+}
+
+std::string eval_text(const EvalResult& r) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "sentences %lld  BLEU %.2f (%.1f/%.1f/%.1f/%.1f, BP %.3f, hyp %ld, ref %ld)  exact match %.2f%%  "
+                "loss %.4f  perplexity %.3f",
+                (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
+                r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
+                100.0 * r.exact_match, r.loss, r.perplexity);
+  return line;
+}
+
+std::string eval_json(const EvalResult& r) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "{\"sentences\": %lld, \"bleu\": %.4f, \"precisions\": [%.4f, %.4f, %.4f, %.4f], "
+                "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"exact_match\": %.6f, "
+                "\"loss\": %.6f, \"perplexity\": %.6f}",
+                (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
+                r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
+                r.exact_match, r.loss, r.perplexity);
+  return line;
 }
 
 }  // namespace mt

@@ -25,17 +25,23 @@ struct EvalResult {
 
 /// Translates token sequences (unknown words become <unk>; sources longer than the model's
 /// positions are cut) and returns the translations as text.
-std::vector<std::string> translate_text(const nn::Transformer& model, const data::Vocab& src_vocab,
+std::vector<std::string> translate_text(nn::Transformer& model, const data::Vocab& src_vocab,
                                         const data::Vocab& tgt_vocab,
                                         const std::vector<std::vector<std::string>>& sources,
                                         const DecodeOptions& options);
 
 /// Teacher-forced mean cross-entropy per target token over the pairs.
-double teacher_forced_loss(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+double teacher_forced_loss(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
                            const std::vector<data::SentencePair>& pairs, int64_t max_tokens);
 
+/// One line: sentences, BLEU with its precisions, brevity penalty and lengths, exact match, loss
+/// and perplexity (what `minitrans eval` prints).
+std::string eval_text(const EvalResult& r);
+/// The same as one JSON object (`minitrans eval --json`).
+std::string eval_json(const EvalResult& r);
+
 /// Everything at once. With translate == false only the loss is computed.
-EvalResult evaluate(const nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+EvalResult evaluate(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
                     const std::vector<data::SentencePair>& pairs, const DecodeOptions& options,
                     bool translate = true);
 

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Prints the structure figures that issue 14 holds the code to, from the sources themselves:
+the longest functions, the .cpp files over 300 lines outside autograd/kernels/, the length of the
+fused attention op, and the lines of nn/ that mention packing.
+Run from the repository root:  /usr/bin/python3 tools/code_figures.py [--max-function 80] [--check]
+With --check it exits 1 when a figure is over its limit.
+"""
+import pathlib
+import re
+import sys
+
+ROOTS = ["autograd", "nn", "data", "train", "tools", "examples", "bench", "fuzz"]
+
+
+def strip(text):
+    """Source without comments and string literals (so braces in them do not count)."""
+    text = re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"R\"\((.*?)\)\"", '""', text, flags=re.S)
+    text = re.sub(r"\"(\\.|[^\"\\\n])*\"", '""', text)
+    return re.sub(r"'(\\.|[^'\\\n])'", "''", text)
+
+
+def functions(path):
+    """(name, first line, length in lines) of every function body at namespace or class level."""
+    text = strip(path.read_text())
+    found, depth, stack = [], 0, []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            head = text[max(0, text.rfind(";", 0, i), text.rfind("}", 0, i), text.rfind("{", 0, i)) + 1:i]
+            is_function = re.search(r"\)\s*(const|override|noexcept|final|\s|->[^{]*|:[^{]*)*$", head) is not None \
+                and not re.search(r"\b(if|for|while|switch|catch|namespace|class|struct|enum)\b", head.split("(")[0]) \
+                and "=" not in head.split("(")[0] and "[" not in head.split("(")[0]
+            stack.append((is_function and not any(s[0] for s in stack), i, head))
+            depth += 1
+        elif ch == "}" and stack:
+            function, start, head = stack.pop()
+            depth -= 1
+            if function:
+                first = text.count("\n", 0, start) + 1
+                last = text.count("\n", 0, i) + 1
+                name = re.findall(r"([\w:~]+)\s*\(", head)
+                found.append((name[0] if name else "?", first, last - first + 1))
+    return found
+
+
+def main():
+    limit = int(sys.argv[sys.argv.index("--max-function") + 1]) if "--max-function" in sys.argv else 80
+    sources = sorted(p for r in ROOTS for p in pathlib.Path(r).rglob("*") if p.suffix in (".cpp", ".h"))
+    over = []
+    longest = []
+    for p in sources:
+        for name, line, length in functions(p):
+            longest.append((length, f"{p}:{line}", name))
+    longest.sort(reverse=True)
+    print("longest functions (lines):")
+    for length, where, name in longest[:8]:
+        print(f"  {length:4d}  {where}  {name}")
+        if length > limit:
+            over.append(f"{where} {name}: {length} lines > {limit}")
+    print(".cpp files over 300 lines outside autograd/kernels/:")
+    for p in sources:
+        n = len(p.read_text().splitlines())
+        if p.suffix == ".cpp" and "autograd/kernels" not in str(p) and n > 300:
+            print(f"  {n:4d}  {p}")
+            over.append(f"{p}: {n} lines > 300")
+    attention = len(pathlib.Path("autograd/ops/attention.cpp").read_text().splitlines())
+    print(f"autograd/ops/attention.cpp: {attention} lines (limit 120)")
+    if attention >= 120:
+        over.append(f"attention.cpp: {attention} lines")
+    packing = [f"{p}:{i + 1}" for p in sources if str(p).startswith("nn/")
+               for i, line in enumerate(p.read_text().splitlines())
+               if re.search(r"\bpack|scatter_rows|gather_rows", line)]
+    print(f"lines of nn/ that mention packing: {len(packing)}")
+    for where in packing:
+        print(f"  {where}")
+    if "--check" in sys.argv and over:
+        print("over the limits:\n  " + "\n  ".join(over))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

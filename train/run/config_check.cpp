@@ -1,0 +1,127 @@
+// The checks of a parsed config and the nearest-key suggestion; see config.h.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "autograd/check.h"
+#include "nn/feed_forward.h"
+#include "nn/layer_norm.h"
+#include "train/run/config_options.h"
+
+namespace mt {
+namespace config_detail {
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) current[j] = std::min(current[j], before[j - 2] + 1);
+    }
+    std::swap(before, previous);
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+}  // namespace
+
+void validate(const Config& c) {
+  auto at = [&](const std::string& key) {
+    auto it = c.source.find(key);
+    const std::string where = it == c.source.end() ? "default" : it->second;
+    return str(where == "default" ? "default value" : where, ": ", key);
+  };
+  auto require = [&](bool ok, const std::string& key, const std::string& what, const auto& value) {
+    MT_CHECK(ok, at(key), " must be ", what, ", got ", value);
+  };
+  const nn::LayerOptions& m = c.model.layer;
+  require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
+  require(m.heads >= 1, "model.heads", ">= 1", m.heads);
+  MT_CHECK(m.d_model % m.heads == 0, at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
+           m.heads, " (", at("model.heads").substr(0, at("model.heads").rfind(": ")), ")");
+  require(c.model.encoder_layers >= 1, "model.layers", ">= 1", c.model.encoder_layers);
+  require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
+  require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
+  auto require_registered = [&](const std::vector<std::string>& names, const std::string& key, const char* what,
+                                const std::string& value) {
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    require(std::find(names.begin(), names.end(), value) != names.end(), key,
+            str("a registered ", what, " (", list, "; a program's own ", what, " needs that program)"), value);
+  };
+  require_registered(nn::feed_forward_names(), "model.feed_forward", "block", m.feed_forward);
+  require_registered(nn::norm_names(), "model.norm", "norm", m.norm);
+  require(c.model.max_len >= 2, "model.max_positions", ">= 2", c.model.max_len);
+  const DataConfig& d = c.data;
+  require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
+  require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
+  require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
+  MT_CHECK(d.max_len < c.model.max_len, at("data.max_len"), " = ", d.max_len,
+           " must be below model.max_positions = ", c.model.max_len, " (a target also holds <bos>)");
+  require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
+          d.max_tokens);
+  for (const char* split : {"train", "valid", "test"}) {
+    const std::string s = split;
+    const std::string& src = s == "train" ? d.train_src : s == "valid" ? d.valid_src : d.test_src;
+    const std::string& tgt = s == "train" ? d.train_tgt : s == "valid" ? d.valid_tgt : d.test_tgt;
+    const std::string& tsv = s == "train" ? d.train_tsv : s == "valid" ? d.valid_tsv : d.test_tsv;
+    MT_CHECK(src.empty() == tgt.empty(), at("data." + s + (src.empty() ? "_tgt" : "_src")), " is set but data.", s,
+             src.empty() ? "_src" : "_tgt", " is not");
+    MT_CHECK(src.empty() || tsv.empty(), at("data." + s + "_tsv"), ": give data.", s, "_src/_tgt or data.", s,
+             "_tsv, not both");
+  }
+  const OptimConfig& o = c.optim;
+  require(o.lr > 0.0f, "optim.lr", "> 0", o.lr);
+  require(o.beta1 >= 0.0f && o.beta1 < 1.0f, "optim.beta1", "in [0, 1)", o.beta1);
+  require(o.beta2 >= 0.0f && o.beta2 < 1.0f, "optim.beta2", "in [0, 1)", o.beta2);
+  require(o.eps >= 0.0f, "optim.eps", ">= 0", o.eps);
+  require(o.weight_decay >= 0.0f, "optim.weight_decay", ">= 0", o.weight_decay);
+  require(o.momentum >= 0.0f && o.momentum < 1.0f, "optim.momentum", "in [0, 1)", o.momentum);
+  require(o.clip_norm >= 0.0f, "optim.clip_norm", ">= 0", o.clip_norm);
+  require(o.label_smoothing >= 0.0f && o.label_smoothing < 1.0f, "optim.label_smoothing", "in [0, 1)",
+          o.label_smoothing);
+  const bool noam = o.schedule == ScheduleKind::kNoam;
+  require(o.warmup >= (noam ? 1 : 0), "optim.warmup", noam ? ">= 1 for noam" : ">= 0", o.warmup);
+  const TrainConfig& t = c.train;
+  require(!t.run_dir.empty(), "train.run_dir", "a directory", "''");
+  require(t.seed >= 0, "train.seed", ">= 0", t.seed);
+  require(t.epochs >= 1, "train.epochs", ">= 1", t.epochs);
+  require(t.max_steps >= 0, "train.max_steps", ">= 0", t.max_steps);
+  require(t.threads >= 0, "train.threads", ">= 0", t.threads);
+  require(t.log_every >= 1, "train.log_every", ">= 1", t.log_every);
+  require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
+  require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
+  require(t.patience >= 0, "train.patience", ">= 0", t.patience);
+  require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
+  const bool decays = o.schedule == ScheduleKind::kLinear || o.schedule == ScheduleKind::kCosine;
+  MT_CHECK(!decays || t.max_steps > o.warmup, at("optim.schedule"), " = ", format(o.schedule), " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
+           t.max_steps);
+  require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
+  require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
+  require(c.decode.max_len >= 1, "decode.max_len", ">= 1", c.decode.max_len);
+}
+
+
+}  // namespace config_detail
+
+std::string nearest_option(const std::string& key) {
+  using namespace config_detail;
+  Config c;
+  std::string best;
+  size_t best_distance = std::string::npos;
+  visit_options(c, [&](const char* option, auto&, const char*) {
+    const std::string o = option;
+    // Compare with the whole key, and with the part after the section (for "heads" or "modle.heads").
+    const std::string name = o.substr(o.find('.') + 1), given = key.substr(key.find('.') + 1);
+    const size_t distance = std::min(edit_distance(key, o), edit_distance(given, name) + (key.find('.') != std::string::npos));
+    if (distance < best_distance) best_distance = distance, best = o;
+  });
+  return best_distance <= std::max<size_t>(2, key.size() / 4) ? best : "";
+}
+
+
+}  // namespace mt
