@@ -44,6 +44,39 @@ def functions(path):
     return found
 
 
+# What each room may include, besides itself and the standard/third-party headers (docs/architecture.md).
+ALLOWED = {
+    "autograd/kernels": ["autograd"],
+    "autograd": ["autograd"],
+    "nn": ["autograd/", "nn/"],
+    "data": ["autograd/", "nn/sequence_layout.h", "data/"],
+    "train/optim": ["autograd/", "train/optim/"],
+    "train/run": ["autograd/", "nn/", "data/", "train/optim/", "train/run/"],
+    "train/translate": ["autograd/", "nn/", "data/", "train/translate/"],
+    "train/insight": ["autograd/", "nn/", "data/", "train/optim/", "train/run/", "train/translate/", "train/insight/"],
+    "train/loop": ["autograd/", "nn/", "data/", "train/"],
+    "train/cli": ["autograd/", "nn/", "data/", "train/"],
+}
+
+
+def include_breaks(sources):
+    """Includes that point the wrong way: a project header a room may not use."""
+    breaks = []
+    for p in sources:
+        room = next((r for r in ALLOWED if str(p).startswith(r + "/")), None)
+        if room is None:
+            continue
+        for i, line in enumerate(p.read_text().splitlines()):
+            m = re.match(r'#include "((autograd|nn|data|train)/[^"]+)"', line)
+            if not m:
+                continue
+            target = m.group(1)
+            kernels = target.startswith("autograd/kernels/") and not room.startswith("autograd")
+            if kernels or not any(target.startswith(a) for a in ALLOWED[room]):
+                breaks.append(f"{p}:{i + 1} includes {target}")
+    return breaks
+
+
 def main():
     limit = int(sys.argv[sys.argv.index("--max-function") + 1]) if "--max-function" in sys.argv else 80
     sources = sorted(p for r in ROOTS for p in pathlib.Path(r).rglob("*") if p.suffix in (".cpp", ".h"))
@@ -74,6 +107,11 @@ def main():
     print(f"lines of nn/ that mention packing: {len(packing)}")
     for where in packing:
         print(f"  {where}")
+    breaks = include_breaks(sources)
+    print(f"includes against the direction of docs/architecture.md: {len(breaks)}")
+    for b in breaks:
+        print(f"  {b}")
+    over += breaks
     if "--check" in sys.argv and over:
         print("over the limits:\n  " + "\n  ".join(over))
         return 1

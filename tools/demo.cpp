@@ -1,6 +1,6 @@
-// The quick-start demo until the `minitrans` command exists: a tiny network, written with the
-// autograd ops alone, learns modular addition (a + b mod 11) from token embeddings, and prints
-// its loss and accuracy falling. Read it as the smallest complete training loop.
+// The smallest complete training loop, written with the autograd ops alone (no nn/ modules):
+// a tiny network learns modular addition (a + b mod 11) from token embeddings, and prints its
+// loss and accuracy falling. Built as minitrans-demo; read it before nn/module.h.
 #include <cstdio>
 #include <vector>
 

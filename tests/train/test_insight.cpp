@@ -203,7 +203,7 @@ TEST_CASE("health: gradient norms and update ratios per group, attention entropy
     for (const double e : a.entropy) CHECK((e >= 0.0 && e <= std::log(3.0) + 1e-6));
   }
   CHECK(r.warnings.empty());
-  const auto j = nlohmann::json::parse(r.json());
+  const nlohmann::json j = r.json();
   CHECK(j["step"] == 1);
   CHECK(j["health"]["grad_norm"].get<double>() == doctest::Approx(r.grad_norm).epsilon(1e-3));
   CHECK(j["health"]["grad_norm_per_group"].size() == 7);

@@ -1,6 +1,6 @@
-// End-to-end tests of train/trainer.cpp: a tiny model trains for a few seconds (the loss falls,
-// the run directory is complete, translate and eval run), and a resumed run equals an
-// uninterrupted one bit for bit.
+// End-to-end tests of train/loop/trainer.cpp: a tiny model trains for a few seconds (the loss
+// falls, the run directory is complete, translate and eval run), and a resumed run equals an
+// uninterrupted one bit for bit; and the run log's records (train/loop/run_log.cpp).
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +12,8 @@
 #include "train/run/checkpoint.h"
 #include "train/translate/evaluate.h"
 #include "train/run/safetensors.h"
+#include "train/insight/metrics.h"
+#include "train/loop/run_log.h"
 #include "train/loop/trainer.h"
 
 using namespace mt;
@@ -156,4 +158,26 @@ TEST_CASE("trainer: a crash while saving leaves the last checkpoint loadable") {
   CHECK_FALSE(fs::exists(run_file(run.path, "optimizer-20.safetensors")));  // cleaned at the next save
   CHECK(fs::exists(run_file(run.path, "optimizer-15.safetensors")));
   CHECK_FALSE(fs::exists(run_file(run.path, "optimizer-10.safetensors")));
+}
+
+TEST_CASE("run log: records keep their key order, and a NaN or Inf is written as null, never invalid JSON") {
+  RunDir run;
+  fs::create_directories(run.path);
+  const std::string path = run_file(run.path, "metrics.jsonl");
+  std::ostringstream out;
+  {
+    RunLog log(path, out, /*terminal=*/false, 10);
+    log.record({{"step", 1}, {"loss", std::numeric_limits<double>::quiet_NaN()}, {"valid_bleu", -1.0}});
+    log.record({{"step", 2}, {"grad_norm", std::numeric_limits<double>::infinity()}, {"note", "a \"quoted\" word"}});
+  }
+  std::ifstream in(path);
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  CHECK(first == "{\"step\": 1, \"loss\": null, \"valid_bleu\": -1.0}");
+  CHECK(second == "{\"step\": 2, \"grad_norm\": null, \"note\": \"a \\\"quoted\\\" word\"}");
+  const std::vector<nlohmann::json> records = read_metrics(path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0]["loss"].is_null());
+  CHECK(records[1]["note"] == "a \"quoted\" word");
 }

@@ -26,7 +26,8 @@ std::string number(double v) {
   return std::isfinite(v) ? buffer : "null";
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+// v to the 4 significant digits the log shows (a NaN or Inf stays one: the record writes null).
+double rounded(double v) { return std::isfinite(v) ? std::stod(number(v)) : v; }
 
 }  // namespace
 
@@ -141,33 +142,24 @@ HealthReport HealthMonitor::after_step(int64_t step, double lr) {
   return r;
 }
 
-std::string HealthReport::json() const {
-  std::string out = "{\"step\": " + std::to_string(step) + ", \"health\": {\"lr\": " + number(lr) +
-                    ", \"grad_norm\": " + number(grad_norm) +
-                    ", \"update_ratio\": " + number(update_ratio) + ", \"grad_norm_per_group\": {";
-  for (size_t i = 0; i < group_grad_norms.size(); ++i) {
-    out += (i ? ", " : "") + quoted(group_grad_norms[i].first) + ": " + number(group_grad_norms[i].second);
-  }
-  out += "}, \"update_ratio_per_group\": {";
-  for (size_t i = 0; i < group_update_ratios.size(); ++i) {
-    out += (i ? ", " : "") + quoted(group_update_ratios[i].first) + ": " + number(group_update_ratios[i].second);
-  }
-  auto list = [](const std::vector<double>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + number(v[i]);
-    return s + "]";
+nlohmann::ordered_json HealthReport::json() const {
+  auto per_name = [](const std::vector<std::pair<std::string, double>>& values) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (const auto& [name, v] : values) o[name] = rounded(v);
+    return o;
   };
-  out += "}, \"attention_entropy\": {";
-  for (size_t i = 0; i < attention.size(); ++i) out += (i ? ", " : "") + quoted(attention[i].path) + ": " + list(attention[i].entropy);
-  out += "}, \"attention_saturated\": {";
-  for (size_t i = 0; i < attention.size(); ++i) out += (i ? ", " : "") + quoted(attention[i].path) + ": " + list(attention[i].saturated);
-  out += "}, \"warnings\": [";
-  for (size_t i = 0; i < warnings.size(); ++i) {
-    std::string escaped;
-    for (const char c : warnings[i]) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-    out += (i ? ", " : "") + quoted(escaped);
+  nlohmann::ordered_json entropy = nlohmann::ordered_json::object(), saturated = nlohmann::ordered_json::object();
+  for (const AttentionHealth& a : attention) {
+    for (const double e : a.entropy) entropy[a.path].push_back(rounded(e));
+    for (const double v : a.saturated) saturated[a.path].push_back(rounded(v));
   }
-  return out + "]}}";
+  nlohmann::ordered_json health = {{"lr", rounded(lr)}, {"grad_norm", rounded(grad_norm)},
+                                   {"update_ratio", rounded(update_ratio)},
+                                   {"grad_norm_per_group", per_name(group_grad_norms)},
+                                   {"update_ratio_per_group", per_name(group_update_ratios)},
+                                   {"attention_entropy", entropy}, {"attention_saturated", saturated},
+                                   {"warnings", warnings}};
+  return {{"step", step}, {"health", health}};
 }
 
 std::string HealthReport::summary() const {

@@ -6,6 +6,8 @@
 // Figures outside the ranges in docs/health.md raise warnings. Read next: ../train/trainer.cpp.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +32,8 @@ struct HealthReport {
   std::vector<AttentionHealth> attention;
   std::vector<std::string> warnings;
 
-  /// One JSON object for metrics.jsonl: {"step": ..., "health": {...}}.
-  std::string json() const;
+  /// The record for metrics.jsonl: {"step": ..., "health": {...}}, figures to 4 digits.
+  nlohmann::ordered_json json() const;
   /// A few log lines: the global figures, the extremes per group and head, then the warnings.
   std::string summary() const;
 };

@@ -151,7 +151,7 @@ bool Trainer::step(const data::Batch& batch) {
     std::string summary = report.summary();
     if (!summary.empty() && summary.back() == '\n') summary.pop_back();
     log_->line(summary);
-    write_or_stop([&] { log_->record(nlohmann::ordered_json::parse(report.json())); });
+    write_or_stop([&] { log_->record(report.json()); });
   }
   last_loss_ = loss.item();
   const bool log_now = state_.step % t.log_every == 0 || !running();
