@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +16,16 @@
 #include "data/atomic_file.h"
 
 namespace mt {
+namespace {
+
+// A float as the double of its shortest decimal (0.003f is recorded as 0.003, not 0.0030000000260).
+double shortest(float v) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof(text), v).ptr;
+  return std::strtod(std::string(text, end).c_str(), nullptr);
+}
+
+}  // namespace
 
 RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps)
     : path_(metrics_path), fd_(::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
@@ -69,7 +81,7 @@ void RunLog::step(int64_t step, int64_t epoch, double loss, float lr, int64_t to
                   clock_text(elapsed).c_str());
     out_ << text << "\n";
   }
-  record({{"step", step}, {"epoch", epoch}, {"loss", mean}, {"lr", lr}, {"tokens_per_s", tokens_per_s},
+  record({{"step", step}, {"epoch", epoch}, {"loss", mean}, {"lr", shortest(lr)}, {"tokens_per_s", tokens_per_s},
           {"elapsed_s", elapsed}});
   window_loss_ = 0.0;
   window_steps_ = window_tokens_ = 0;
