@@ -110,6 +110,33 @@ TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for
     CHECK(t.to_vector() == b.at(name).to_vector());
   }
   CHECK(logged_losses(straight.path).back() == logged_losses(resumed.path).back());
+  // The best weights and the early-stopping figures of the training state, too.
+  const auto best_a = load_safetensors(run_file(straight.path, "best_model.safetensors"));
+  const auto best_b = load_safetensors(run_file(resumed.path, "best_model.safetensors"));
+  for (const auto& [name, t] : best_a) CHECK(t.to_vector() == best_b.at(name).to_vector());
+  Metadata state_a, state_b;
+  load_safetensors(run_file(straight.path, "optimizer-36.safetensors"), &state_a);
+  load_safetensors(run_file(resumed.path, "optimizer-36.safetensors"), &state_b);
+  for (const char* key : {"best_valid_loss", "bad_validations", "random_counter", "epoch", "batch_in_epoch"}) {
+    INFO(key);
+    CHECK(state_a.at(key) == state_b.at(key));
+  }
+}
+
+TEST_CASE("checkpoint: every float of the training state reads back exactly") {
+  RunDir run;
+  fs::create_directories(run.path);
+  manual_seed(3);
+  nn::Transformer model({.src_vocab = 6, .tgt_vocab = 6, .layer = {.d_model = 8, .heads = 2, .ff_dim = 8},
+                         .encoder_layers = 1, .decoder_layers = 1});
+  Adam adam(model.parameters(), {});
+  for (const double best : {2.0 / 3.0, 1.2345678901234567e-7, std::numeric_limits<double>::infinity()}) {
+    TrainingState state{.step = 7, .best_valid_loss = best, .bad_validations = 2};
+    save_checkpoint(run.path, model, adam, state);
+    const TrainingState read = load_checkpoint(run.path, model, adam);
+    CHECK(read.best_valid_loss == best);  // 6 significant digits would read 0.666667 back
+    CHECK(read.bad_validations == 2);
+  }
 }
 
 TEST_CASE("trainer: a stop request finishes the step, saves, and the run resumes from there") {

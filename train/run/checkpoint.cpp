@@ -1,6 +1,7 @@
 // Run directories; see checkpoint.h.
 #include "train/run/checkpoint.h"
 
+#include <charconv>
 #include <filesystem>
 
 #include "autograd/check.h"
@@ -20,6 +21,12 @@ const std::string& create_run_dir(const std::string& dir) {
 }
 
 namespace {
+// The shortest text that reads back to exactly `v` ("inf" for the infinity of no validation yet).
+std::string exact_text(double v) {
+  char text[64];
+  return std::string(text, std::to_chars(text, text + sizeof(text), v).ptr);
+}
+
 std::string optimizer_file(const std::string& run_dir, int64_t step) {
   return run_file(run_dir, "optimizer-" + std::to_string(step) + ".safetensors");
 }
@@ -35,7 +42,7 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
                          {"batch_in_epoch", std::to_string(s.batch_in_epoch)},
                          {"random_seed", std::to_string(s.random_seed)},
                          {"random_counter", std::to_string(s.random_counter)},
-                         {"best_valid_loss", str(s.best_valid_loss)},
+                         {"best_valid_loss", exact_text(s.best_valid_loss)},
                          {"bad_validations", std::to_string(s.bad_validations)},
                          {"skipped_steps", std::to_string(s.skipped_steps)},
                          {"optimizer_steps", std::to_string(optimizer.steps())}};
