@@ -13,6 +13,7 @@
 #include "nn/linear.h"
 #include "nn/observer.h"
 #include "tests/reference.h"
+#include "train/insight/metrics.h"
 #include "train/insight/plots.h"
 #include "train/insight/svg.h"
 
@@ -116,7 +117,10 @@ TEST_CASE("curves_svg: the logged series, and a broken line named by file and li
   for (const char* title : {"training loss", "validation loss", "validation BLEU", "learning rate", "training speed"}) {
     CHECK_MESSAGE(svg.find(title) != std::string::npos, title);
   }
-  std::ofstream(path, std::ios::app) << "{\"step\": 30, \"loss\": 2.0\n";
+  std::ofstream(path, std::ios::app) << "{\"step\": 30, \"loss\": 2.0";  // a crash while writing it
+  CHECK(read_metrics(path).size() == 3);
+  CHECK(count(curves_svg(path), "<polyline") == 3);
+  std::ofstream(path, std::ios::app) << "\n{\"step\": 40, \"loss\": 1.5}\n";  // not the last line any more
   check_error([&] { curves_svg(path); }, {path + ":4: not a JSON object"});
   std::filesystem::remove(path);
   check_error([&] { curves_svg(path); }, {path, "cannot open"});

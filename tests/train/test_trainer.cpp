@@ -208,3 +208,32 @@ TEST_CASE("run log: records keep their key order, and a NaN or Inf is written as
   CHECK(records[0]["loss"].is_null());
   CHECK(records[1]["note"] == "a \"quoted\" word");
 }
+
+// A crash can leave metrics.jsonl with records written after the last checkpoint and a partial
+// last line. Resuming cuts it back to the checkpoint's records: no step twice, no broken line,
+// and elapsed_s goes on from where the checkpoint's run left it.
+TEST_CASE("trainer: resume cuts metrics.jsonl back to its checkpoint, and elapsed_s continues") {
+  RunDir run;
+  std::ostringstream log;
+  train(tiny_config(run.path, "valid", 20), false, log);
+  const std::string path = run_file(run.path, "metrics.jsonl");
+  double elapsed_at_20 = -1.0;
+  for (const auto& record : read_metrics(path)) elapsed_at_20 = record.value("elapsed_s", elapsed_at_20);
+  REQUIRE(elapsed_at_20 > 0.0);
+  std::ofstream(path, std::ios::app) << "{\"step\": 25, \"loss\": 0.5, \"elapsed_s\": 99.0}\n"
+                                      << "{\"step\": 26, \"loss\": 0.1";
+  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=30"}), true, log);
+  INFO(log.str());
+  CHECK(r.steps == 30);
+  std::vector<int64_t> loss_steps;
+  std::vector<double> elapsed;
+  for (const auto& record : read_metrics(path)) {  // would throw on a broken line
+    if (record.contains("loss")) loss_steps.push_back(record["step"].get<int64_t>());
+    if (record.contains("elapsed_s")) elapsed.push_back(record["elapsed_s"].get<double>());
+  }
+  CHECK(loss_steps == std::vector<int64_t>{5, 10, 15, 20, 25, 30});
+  REQUIRE(elapsed.size() == 6);
+  CHECK(elapsed[4] > elapsed_at_20);  // counted on from the first run's 20 steps
+  CHECK(elapsed[4] < 99.0);           // not from the crashed run's record
+  CHECK(std::is_sorted(elapsed.begin(), elapsed.end()));
+}

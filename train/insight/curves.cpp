@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include "autograd/check.h"
@@ -76,19 +77,21 @@ void chart(svg::Document& doc, double x, double y, double w, double h, const std
 std::vector<nlohmann::json> read_metrics(const std::string& path) {
   std::ifstream in(path);
   MT_CHECK(in, path, ": cannot open the metrics file");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::vector<nlohmann::json> records;
-  std::string line;
-  for (int64_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(str(path, ":", number, ": not a JSON object"));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    const nlohmann::json j = nlohmann::json::parse(lines[i], nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() && i + 1 == lines.size()) {  // a run stopped while writing its last record
+      std::cerr << "minitrans: warning: " << path << ":" << i + 1 << ": a partial last line is skipped\n";
+      break;
     }
-    MT_CHECK(j.is_object() && j.contains("step") && j["step"].is_number(), path, ":", number,
+    MT_CHECK(!j.is_discarded(), path, ":", i + 1, ": not a JSON object");
+    MT_CHECK(j.is_object() && j.contains("step") && j["step"].is_number(), path, ":", i + 1,
              ": expected a JSON object with a \"step\"");
-    records.push_back(std::move(j));
+    records.push_back(j);
   }
   return records;
 }

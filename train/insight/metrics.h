@@ -11,7 +11,8 @@
 namespace mt {
 
 /// Every record of a metrics file, in order. A line that is not a JSON object with a numeric
-/// "step" is an error naming the file and line.
+/// "step" is an error naming the file and line, except the last: a run stopped while writing it
+/// leaves it partial, and it is skipped with a warning on stderr.
 std::vector<nlohmann::json> read_metrics(const std::string& path);
 
 }  // namespace mt

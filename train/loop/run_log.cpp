@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include "autograd/check.h"
 #include "data/atomic_file.h"
@@ -27,13 +28,31 @@ double shortest(float v) {
 
 }  // namespace
 
-RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps)
+RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
+               double elapsed_before)
     : path_(metrics_path), fd_(::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
-      terminal_(terminal), total_steps_(total_steps) {
+      terminal_(terminal), total_steps_(total_steps), elapsed_before_(elapsed_before) {
   MT_CHECK(fd_ >= 0, metrics_path, ": cannot open for writing: ", std::strerror(errno));
 }
 
 RunLog::~RunLog() { ::close(fd_); }
+
+double RunLog::cut_for_resume(const std::string& metrics_path, int64_t step) {
+  std::ifstream in(metrics_path);
+  if (!in) return 0.0;
+  std::string kept;
+  double elapsed = 0.0;
+  for (std::string line; std::getline(in, line) && !in.eof();) {  // a last line without '\n' is partial
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("step") || !record["step"].is_number()) break;
+    if (record["step"].get<int64_t>() > step) break;  // written after the checkpoint by a run that then stopped
+    if (record.contains("elapsed_s") && record["elapsed_s"].is_number()) elapsed = record["elapsed_s"].get<double>();
+    kept += line + "\n";
+  }
+  in.close();
+  write_file_atomically(metrics_path, kept);
+  return elapsed;
+}
 
 void RunLog::record(const nlohmann::ordered_json& record) {
   // One line, spaced for reading; each value as nlohmann::json writes it (NaN and Inf as null).
@@ -82,7 +101,7 @@ void RunLog::step(int64_t step, int64_t epoch, double loss, float lr, int64_t to
     out_ << text << "\n";
   }
   record({{"step", step}, {"epoch", epoch}, {"loss", mean}, {"lr", shortest(lr)}, {"tokens_per_s", tokens_per_s},
-          {"elapsed_s", elapsed}});
+          {"elapsed_s", elapsed_before_ + elapsed}});
   window_loss_ = 0.0;
   window_steps_ = window_tokens_ = 0;
   window_start_ = Clock::now();

@@ -15,8 +15,15 @@ namespace mt {
 
 class RunLog {
  public:
-  /// Appends to `metrics_path`; `out` is the log, a terminal when `terminal`.
-  RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps);
+  /// Appends to `metrics_path`; `out` is the log, a terminal when `terminal`. `elapsed_before`
+  /// is the training time of earlier runs of a resumed run, so elapsed_s continues.
+  RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
+         double elapsed_before = 0.0);
+
+  /// Before resuming at `step`: cuts metrics.jsonl back to the records the checkpoint had seen
+  /// (those up to `step`, ending before a partial line a crash left), atomically, and returns
+  /// the training time recorded by then (the last elapsed_s). A missing file gives 0.
+  static double cut_for_resume(const std::string& metrics_path, int64_t step);
   ~RunLog();
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;
@@ -42,6 +49,7 @@ class RunLog {
   std::ostream& out_;
   const bool terminal_;
   const int64_t total_steps_;
+  const double elapsed_before_;
   const Clock::time_point start_ = Clock::now();
   Clock::time_point window_start_ = start_;
   double window_loss_ = 0.0;

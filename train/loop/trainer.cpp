@@ -62,6 +62,7 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
       mask_checker_(model_, data::Vocab::kPad), health_(model_) {
   if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
   state_.random_seed = random_seed();
+  double elapsed_before = 0.0;  // training time of the runs before a resume
   if (resume) {
     state_ = load_checkpoint(dir_, model_, *optimizer_);
     if (state_.batch_in_epoch >= static_cast<int64_t>(batcher_.epoch_batches(state_.epoch).size())) {
@@ -69,6 +70,7 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
     }
     set_random_state(state_.random_seed, state_.random_counter);
     saved_step_ = first_step_ = state_.step;
+    elapsed_before = RunLog::cut_for_resume(run_file(dir_, "metrics.jsonl"), state_.step);
     log << "resumed " << dir_ << " at step " << state_.step << " (epoch " << state_.epoch + 1 << ")\n";
   } else {
     std::filesystem::remove(run_file(dir_, "metrics.jsonl"));
@@ -81,7 +83,7 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
   const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr;
   const int64_t batches_per_epoch = static_cast<int64_t>(batcher_.epoch_batches(0).size());
   log_ = std::make_unique<RunLog>(run_file(dir_, "metrics.jsonl"), log, terminal,
-                                  total_steps(config.train, batches_per_epoch));
+                                  total_steps(config.train, batches_per_epoch), elapsed_before);
   model_.train();
   if (config.train.check_masks) log << "mask checks on: every batch's attention and loss masks are verified\n";
   if (config.train.profile) set_profiling(true);
