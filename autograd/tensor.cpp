@@ -3,8 +3,10 @@
 #include "autograd/tensor.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <numbers>
 
 #include "autograd/check.h"
@@ -33,10 +35,29 @@ Storage::Storage(int64_t n) : size(n) {
 
 Storage::~Storage() { cache_release(data, static_cast<size_t>(std::max<int64_t>(size, 1)) * sizeof(float)); }
 
-Tensor::Tensor(const Shape& shape)
-    : Tensor(std::make_shared<Storage>(mt::numel(shape)), shape, contiguous_strides(shape), 0) {
-  for (int64_t d : shape) MT_CHECK(d >= 0, "tensor: negative size in shape ", shape);
+namespace {
+
+// The storage of a new tensor; running out of memory names the shape and the bytes.
+std::shared_ptr<Storage> storage_for(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    MT_CHECK(d >= 0, "tensor: negative size in shape ", shape);
+    MT_CHECK(!__builtin_mul_overflow(n, d, &n) && n <= INT64_MAX / 4, "tensor: shape ", shape,
+             " has more elements than memory can address");
+  }
+  try {
+    return std::make_shared<Storage>(n);
+  } catch (const std::bad_alloc&) {
+    char size[32];
+    std::snprintf(size, sizeof(size), "%.3g GB", static_cast<double>(n) * sizeof(float) / 1e9);
+    throw Error(str("out of memory: a tensor of shape ", shape, " needs ", static_cast<uint64_t>(n) * sizeof(float),
+                    " bytes (", size, ")"));
+  }
 }
+
+}  // namespace
+
+Tensor::Tensor(const Shape& shape) : Tensor(storage_for(shape), shape, contiguous_strides(shape), 0) {}
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, int64_t offset)
     : impl_(std::make_shared<TensorImpl>()) {

@@ -79,3 +79,11 @@ TEST_CASE("tensor memory is reused from the cache, by size class, within its lim
   const Tensor d = full({5000}, 2.0f);  // blocks from a cleared cache are fresh but work the same
   CHECK(d.to_vector()[4999] == 2.0f);
 }
+
+TEST_CASE("tensor: a tensor too large for memory is an error naming its shape and bytes") {
+  check_error([] { Tensor({int64_t{1} << 40, int64_t{1} << 40}); }, {"[1099511627776, 1099511627776]",
+                                                                     "more elements than memory can address"});
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer aborts on such a request instead of failing it
+  check_error([] { Tensor({1000000, 1000000}); }, {"out of memory", "[1000000, 1000000]", "4000000000000 bytes"});
+#endif
+}

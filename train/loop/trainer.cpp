@@ -35,10 +35,18 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tens
   return std::make_unique<Adam>(params, adam);
 }
 
-// The model's options for this data, after seeding the generator the initial weights come from.
-nn::TransformerOptions seeded_model_options(const Config& config, const RunData& data) {
+// The model for this data, its initial weights drawn from the seeded generator; running out of
+// memory names the model's sizes.
+nn::Transformer build_model(const Config& config, const RunData& data) {
   manual_seed(static_cast<uint64_t>(config.train.seed));
-  return model_options(config, data.src_vocab.size(), data.tgt_vocab.size());
+  try {
+    return nn::Transformer(model_options(config, data.src_vocab.size(), data.tgt_vocab.size()));
+  } catch (const Error& e) {
+    const nn::LayerOptions& l = config.model.layer;
+    throw Error(str("model (model.d_model = ", l.d_model, ", model.ff_dim = ", l.ff_dim, ", model.layers = ",
+                    config.model.encoder_layers, ", vocabularies ", data.src_vocab.size(), " / ",
+                    data.tgt_vocab.size(), "): ", e.what()));
+  }
 }
 
 int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
@@ -54,7 +62,7 @@ void clear_stop_request() { g_stop_requested = 0; }
 Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
     : config_(config), dir_(create_run_dir(config.train.run_dir)), out_(log),
       data_(load_run_data(config, resume, dir_, log)),
-      model_(seeded_model_options(config, data_)),
+      model_(build_model(config, data_)),
       optimizer_(make_optimizer(config.optim, model_.parameters())),
       schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
                 .total = config.train.max_steps},
