@@ -1,4 +1,4 @@
-// Tests of train/config.cpp: file + overrides, defaults, provenance, and every kind of mistake
+// Tests of train/run/config.cpp: file + overrides, defaults, provenance, and every kind of mistake
 // reported with file, line and key.
 #include <unistd.h>
 
@@ -147,4 +147,31 @@ TEST_CASE("config: --help lists every option with its default and help line") {
   }
   CHECK(help.find("(=64)") != std::string::npos);
   CHECK(help.find("feed-forward width F") != std::string::npos);
+}
+
+TEST_CASE("config: an empty value on the command line clears a path the file sets") {
+  const std::string path = write_config("paths.ini", "[data]\nvalid_src = v.src\nvalid_tgt = v.tgt\n");
+  CHECK(parse_train_config({"--config", path}).data.valid_src == "v.src");
+  const Config cleared = parse_train_config({"--config", path, "--data.valid_src=", "--data.valid_tgt="});
+  CHECK(cleared.data.valid_src.empty());
+  CHECK(cleared.data.valid_tgt.empty());
+  CHECK(cleared.source.at("data.valid_src") == "command line");
+  check_error([] { parse_train_config({"--model.heads="}); }, {"command line", "invalid value for 'model.heads'"});
+  fs::remove(path);
+}
+
+TEST_CASE("config: a binary file's bytes are shown escaped and cut, never raw") {
+  std::string bytes = "\x01\x02\xff\xfe\x7f";
+  for (int i = 0; i < 200; ++i) bytes += static_cast<char>(0x80 + i % 64);
+  const std::string path = write_config("binary.ini", bytes + "\n");
+  try {
+    parse_train_config({"--config", path});
+    FAIL("a binary config was accepted");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("binary.ini:1: expected 'key = value', got '\\x01\\x02\\xff\\xfe\\x7f") != std::string::npos);
+    CHECK(message.size() < std::string(path).size() + 140);
+    for (const char c : message) CHECK((c >= 0x20 && c < 0x7f));
+  }
+  fs::remove(path);
 }

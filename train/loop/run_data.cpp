@@ -2,6 +2,7 @@
 #include "train/loop/run_data.h"
 
 #include "autograd/check.h"
+#include "autograd/random.h"
 #include "data/atomic_file.h"
 #include "train/run/checkpoint.h"
 
@@ -54,6 +55,18 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
       << " tokens dropped), " << r.valid.size() << " validation, " << r.test.size() << " test; vocabularies "
       << r.src_vocab.size() << " / " << r.tgt_vocab.size() << " tokens\n";
   return r;
+}
+
+nn::Transformer build_model(const Config& config, const RunData& data) {
+  manual_seed(static_cast<uint64_t>(config.train.seed));
+  try {
+    return nn::Transformer(model_options(config, data.src_vocab.size(), data.tgt_vocab.size()));
+  } catch (const Error& e) {
+    const nn::LayerOptions& l = config.model.layer;
+    throw Error(str("model (model.d_model = ", l.d_model, ", model.ff_dim = ", l.ff_dim, ", model.layers = ",
+                    config.model.encoder_layers, ", vocabularies ", data.src_vocab.size(), " / ",
+                    data.tgt_vocab.size(), "): ", e.what()));
+  }
 }
 
 }  // namespace mt

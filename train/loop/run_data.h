@@ -1,6 +1,6 @@
 // The corpus of a run: its splits as the config's data options name them, the vocabularies
 // (built from the training split, or the run's own when resuming) and the encoded training
-// examples. Read next: trainer.h.
+// examples; and the model built for them. Read next: trainer.h.
 #pragma once
 
 #include <ostream>
@@ -31,5 +31,9 @@ struct RunData {
 /// Reads the splits and makes (or, resuming, loads) the vocabularies of the run in `dir`; writes
 /// the vocabularies and config.ini there, and logs what it read.
 RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log);
+
+/// The model of the config for this data, its initial weights drawn from the generator seeded
+/// with train.seed; running out of memory is an error naming the model's sizes.
+nn::Transformer build_model(const Config& config, const RunData& data);
 
 }  // namespace mt

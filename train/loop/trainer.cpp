@@ -35,20 +35,6 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tens
   return std::make_unique<Adam>(params, adam);
 }
 
-// The model for this data, its initial weights drawn from the seeded generator; running out of
-// memory names the model's sizes.
-nn::Transformer build_model(const Config& config, const RunData& data) {
-  manual_seed(static_cast<uint64_t>(config.train.seed));
-  try {
-    return nn::Transformer(model_options(config, data.src_vocab.size(), data.tgt_vocab.size()));
-  } catch (const Error& e) {
-    const nn::LayerOptions& l = config.model.layer;
-    throw Error(str("model (model.d_model = ", l.d_model, ", model.ff_dim = ", l.ff_dim, ", model.layers = ",
-                    config.model.encoder_layers, ", vocabularies ", data.src_vocab.size(), " / ",
-                    data.tgt_vocab.size(), "): ", e.what()));
-  }
-}
-
 int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
   const int64_t epochs = t.epochs * batches_per_epoch;
   return t.max_steps > 0 ? std::min(t.max_steps, epochs) : epochs;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -33,6 +34,24 @@ po::options_description config_options(Config& c) {
   return desc;
 }
 
+// A line of a file as an error can show it: bytes outside printable ASCII as \xNN (a binary file
+// given as config prints no raw bytes), cut after 60 characters.
+std::string printable(const std::string& line) {
+  std::string out;
+  for (const char c : line) {
+    if (out.size() >= 60) return out + "...";
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", byte);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 // Where each key sits in an INI file (and its value text), checking the syntax that
 // Program_options would reject without a line number.
 std::map<std::string, int> scan_lines(const std::string& path, std::map<std::string, std::string>* values) {
@@ -47,12 +66,14 @@ std::map<std::string, int> scan_lines(const std::string& path, std::map<std::str
     if (first == std::string::npos) continue;
     line = line.substr(first, last - first + 1);
     if (line.front() == '[') {
-      MT_CHECK(line.back() == ']' && line.size() > 2, path, ":", n, ": malformed section header '", line, "'");
+      MT_CHECK(line.back() == ']' && line.size() > 2, path, ":", n, ": malformed section header '",
+               printable(line), "'");
       section = line.substr(1, line.size() - 2) + ".";
       continue;
     }
     const size_t eq = line.find('=');
-    MT_CHECK(eq != std::string::npos && eq > 0, path, ":", n, ": expected 'key = value', got '", line, "'");
+    MT_CHECK(eq != std::string::npos && eq > 0, path, ":", n, ": expected 'key = value', got '", printable(line),
+             "'");
     std::string key = line.substr(0, eq);
     key.erase(key.find_last_not_of(" \t") + 1);
     key = section + key;
@@ -67,6 +88,22 @@ std::map<std::string, int> scan_lines(const std::string& path, std::map<std::str
 
 // Edit distance (insertions, deletions, substitutions, adjacent swaps) between two keys,
 // keeping three rows of the table.
+// "--data.valid_src=" as "--data.valid_src" "": an empty value clears a path option (Boost
+// reads the first form as malformed).
+std::vector<std::string> with_empty_values(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    const bool empty_value = a.size() > 3 && a.rfind("--", 0) == 0 && a.back() == '=' && a.find('=') == a.size() - 1;
+    if (!empty_value) {
+      out.push_back(a);
+      continue;
+    }
+    out.push_back(a.substr(0, a.size() - 1));
+    out.push_back("");
+  }
+  return out;
+}
+
 std::string strip_dashes(std::string name) {
   while (!name.empty() && name.front() == '-') name.erase(0, 1);
   return name;
@@ -105,7 +142,7 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
   po::variables_map vm;
   po::parsed_options cli(&all);
   try {
-    cli = po::command_line_parser(args).options(all).run();
+    cli = po::command_line_parser(with_empty_values(args)).options(all).run();
     po::store(cli, vm);  // stored first: command-line values win over the file's
   } catch (const po::error& e) {
     throw Error(str("command line: ", option_error_message(e)));
@@ -126,7 +163,7 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
       const auto line = lines.find(key);
       const bool bad_value = dynamic_cast<const po::validation_error*>(&e) != nullptr && values.count(key);
       throw Error(str(config_path, line == lines.end() ? "" : ":" + std::to_string(line->second), ": ", key, ": ",
-                      option_error_message(e), bad_value ? str(", got '", values[key], "'") : std::string()));
+                      option_error_message(e), bad_value ? str(", got '", printable(values[key]), "'") : std::string()));
     } catch (const po::error& e) {
       throw Error(str(config_path, ": ", option_error_message(e)));
     }
