@@ -13,11 +13,12 @@ config=(--model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64 --
         --data.max_len=32 --data.max_tokens=256 --optim.warmup=10 --train.valid_every=3
         --train.log_every=1000 --train.max_steps=100000 --train.epochs=100000)
 RANDOM=7  # the same kill moments on every run of the test
-kills=0 resumes=0
+kills=0 resumes=0 resumed_logs=0 advanced=0 last_step=0
 for ((i = 1; i <= rounds; i++)); do
+  resuming=0
   if [[ -f $run/model.safetensors ]]; then
     "$bin" train --resume "$run" --train.max_steps=100000 > "$dir/log" 2>&1 &
-    resumes=$((resumes + 1))
+    resumes=$((resumes + 1)) resuming=1
   else
     "$bin" train "${config[@]}" --train.run_dir="$run" > "$dir/log" 2>&1 &
   fi
@@ -32,10 +33,24 @@ for ((i = 1; i <= rounds; i++)); do
     exit 1
   fi
   [[ $status -eq 137 ]] && kills=$((kills + 1))
+  # A resume that got as far as loading says so; the checkpoint's step only ever moves on.
+  (( resuming )) && grep -q "resumed $run at step" "$dir/log" && resumed_logs=$((resumed_logs + 1))
+  if [[ -f $run/model.safetensors ]]; then
+    now=$(grep -ao '"step":"[0-9]*"' "$run/model.safetensors" | head -n 1 | tr -dc 0-9)
+    (( now < last_step )) && { echo "round $i: the checkpoint went back from step $last_step to $now"; exit 1; }
+    (( now > last_step )) && advanced=$((advanced + 1))
+    last_step=$now
+  fi
 done
+# Every run was stopped by its kill (none can finish: max_steps is 100000), most rounds resumed
+# a checkpoint and said so, and the checkpoint moved on in most rounds.
+(( kills == rounds )) || { echo "only $kills of $rounds runs were killed"; exit 1; }
+(( resumes >= rounds / 2 && resumed_logs >= resumes / 2 )) ||
+  { echo "$resumes rounds resumed, $resumed_logs of them logged it: the kills came too early"; exit 1; }
+(( advanced >= rounds / 2 )) || { echo "the checkpoint moved on in only $advanced of $rounds rounds"; exit 1; }
 echo "the first" | "$bin" translate --checkpoint "$run" > /dev/null || { echo "the run no longer loads"; exit 1; }
 step=$(grep -ao '"step":"[0-9]*"' "$run/model.safetensors" | head -n 1 | tr -dc 0-9)
-echo "$rounds rounds: $kills killed with SIGKILL, $resumes resumed from the checkpoint; last checkpoint at step $step"
+echo "$rounds rounds: $kills killed with SIGKILL, $resumes resumed ($resumed_logs logged it), the checkpoint moved on in $advanced; last checkpoint at step $step"
 
 # Ctrl-C and SIGTERM: the run finishes its step, saves, names the run directory and exits 0;
 # the checkpoint it saved is at a later step and loads.

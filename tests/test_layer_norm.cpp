@@ -14,7 +14,9 @@ Tensor layer_norm_composite(const Tensor& x, const Tensor& w, const Tensor& b, f
 }  // namespace
 
 TEST_CASE("layer_norm matches PyTorch") {
-  check_reference("layer_norm", 3, [](const auto& x) { return layer_norm(x[0], x[1], x[2], 1e-5f); }, 1e-5, 2e-5);
+  // The suite's tolerances, as for every op (rtol 1e-5, atol 1e-5); on the Intel machine of
+  // 2026-12-02 it also passes with atol 1e-7. (It had atol 2e-5, with no reason given.)
+  check_reference("layer_norm", 3, [](const auto& x) { return layer_norm(x[0], x[1], x[2], 1e-5f); });
 }
 
 TEST_CASE("layer_norm gradcheck") {

@@ -50,13 +50,15 @@ TEST_CASE("BLEU: sacreBLEU's documented example, two reference sets") {
       {"The dog bit the man.", "It was not unexpected.", "The man bit him first."},
       {"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."}};
   const BleuScore s = corpus_bleu(hyps, refs);
-  CHECK(s.score == doctest::Approx(48.53).epsilon(0.0002));
-  CHECK(std::abs(s.score - 48.53) < 0.01);
-  CHECK(s.precisions[0] == doctest::Approx(82.4).epsilon(0.001));
-  CHECK(s.precisions[1] == doctest::Approx(50.0));
-  CHECK(s.precisions[2] == doctest::Approx(45.5).epsilon(0.001));
-  CHECK(s.precisions[3] == doctest::Approx(37.5));
-  CHECK(s.brevity_penalty == doctest::Approx(0.943).epsilon(0.001));
+  // The printout's rounded figures are these exact fractions: 14/17 unigrams, 7/14 bigrams, 5/11
+  // trigrams, 3/8 4-grams matched; BP = exp(1 - 18/17); BLEU their geometric mean times BP.
+  const double p[4] = {100.0 * 14 / 17, 100.0 * 7 / 14, 100.0 * 5 / 11, 100.0 * 3 / 8};
+  const double bp = std::exp(1.0 - 18.0 / 17.0);
+  for (int n = 0; n < 4; ++n) CHECK(s.precisions[n] == doctest::Approx(p[n]).epsilon(1e-12));
+  CHECK(s.brevity_penalty == doctest::Approx(bp).epsilon(1e-12));
+  const double expected = bp * std::exp((std::log(p[0]) + std::log(p[1]) + std::log(p[2]) + std::log(p[3])) / 4);
+  CHECK(s.score == doctest::Approx(expected).epsilon(1e-12));
+  CHECK(std::round(100 * s.score) == 4853);  // as printed: 48.53
   CHECK(s.hyp_len == 17);
   CHECK(s.ref_len == 18);
 }

@@ -174,6 +174,17 @@ TEST_CASE("health: gradient norms and update ratios per group, attention entropy
   const std::vector<Tensor> params = model.parameters();
   std::vector<std::vector<float>> weights;
   for (const Tensor& p : params) weights.push_back(p.to_vector());
+  // The attention weights of the same forward pass (no dropout), for the entropies below.
+  struct Recorder : nn::Observer {
+    void attention(const nn::MultiHeadAttention&, const nn::AttentionRecord& r) override {
+      weights.push_back(r.weights.contiguous());
+    }
+    std::vector<Tensor> weights;
+  } recorder;
+  {
+    const nn::ObserverScope scope(recorder);
+    model.forward(IntTensor({4, 5, 6, 7, 8, 0}, {2, 3}), IntTensor({2, 4, 5, 2, 6, 0}, {2, 3}));
+  }
   HealthMonitor monitor(model);
   const HealthReport r = watched_step(model, monitor, 0.1f);
 
@@ -198,9 +209,23 @@ TEST_CASE("health: gradient norms and update ratios per group, attention entropy
   CHECK(std::sqrt(sum) == doctest::Approx(r.grad_norm).epsilon(1e-6));
   REQUIRE(r.attention.size() == 3);
   CHECK(r.attention[0].path == "transformer.encoder.layers.0.self_attn");
-  for (const AttentionHealth& a : r.attention) {
-    REQUIRE(a.entropy.size() == 2);
-    for (const double e : a.entropy) CHECK((e >= 0.0 && e <= std::log(3.0) + 1e-6));
+  REQUIRE(recorder.weights.size() == 3);
+  for (size_t i = 0; i < r.attention.size(); ++i) {  // mean over query rows of -Σ w·ln w, per head
+    const Tensor& w = recorder.weights[i];        // [B, H, T, S]
+    const int64_t b = w.size(0), h = w.size(1), t = w.size(2), s = w.size(3);
+    REQUIRE(r.attention[i].entropy.size() == static_cast<size_t>(h));
+    for (int64_t head = 0; head < h; ++head) {
+      double total = 0.0;
+      int64_t rows = 0;
+      for (int64_t row = 0; row < b; ++row)
+        for (int64_t q = 0; q < t; ++q) {
+          const float* p = w.data() + ((row * h + head) * t + q) * s;
+          double e = 0.0, mass = 0.0;
+          for (int64_t k = 0; k < s; ++k) mass += p[k], e -= p[k] > 0 ? p[k] * std::log(double(p[k])) : 0.0;
+          if (mass > 0.5) total += e, ++rows;
+        }
+      CHECK(r.attention[i].entropy[head] == doctest::Approx(total / rows).epsilon(1e-6));
+    }
   }
   CHECK(r.warnings.empty());
   const nlohmann::json j = r.json();

@@ -10,6 +10,7 @@
 
 #include "tests/reference.h"
 #include "train/run/checkpoint.h"
+#include "train/translate/bleu.h"
 #include "train/translate/evaluate.h"
 #include "train/run/safetensors.h"
 #include "train/insight/metrics.h"
@@ -74,7 +75,13 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
     CHECK_MESSAGE(fs::exists(run_file(run.path, file)), file);
   }
   CHECK(log.str().find("test: 1000 sentences") != std::string::npos);
-  CHECK(r.test_bleu >= 0.0);
+  // The test score is the best weights' BLEU on the test split, as evaluate() computes it again.
+  const LoadedModel best = load_for_inference(run.path);
+  const auto test_pairs = data::read_parallel(toy("test.src"), toy("test.tgt"), {});
+  const EvalResult test = evaluate(*best.model, best.src_vocab, best.tgt_vocab, test_pairs,
+                                   {.beam = c.decode.beam, .max_len = c.decode.max_len, .max_tokens = 4 * c.data.max_tokens});
+  CHECK(r.test_bleu == test.bleu.score);
+  CHECK(r.test_bleu > 1.0);  // 100 steps learn something of the task
 
   const LoadedModel loaded = load_for_inference(run.path);
   // An empty line, an unknown word and a line far longer than the model's positions.
@@ -83,14 +90,25 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
                                   {{"the", "dog", "sees", "a", "cat"}, {}, {"unknownword"}, very_long},
                                   {.beam = 2, .max_len = 20});
   REQUIRE(out.size() == 4);
+  // Each line is translated as it would be alone: batching does not change a translation, an
+  // unknown word is <unk>, and a line longer than the positions is cut to them.
+  auto alone = [&](const std::vector<std::string>& tokens) {
+    return translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, {tokens}, {.beam = 2, .max_len = 20})[0];
+  };
+  CHECK(out[0] == alone({"the", "dog", "sees", "a", "cat"}));
   CHECK(!out[0].empty());
   CHECK(out[1].empty());
+  CHECK(out[2] == alone({"<unk>"}));
+  CHECK(out[3] == alone(std::vector<std::string>(loaded.model->options.max_len, "dog")));
   const auto pairs = data::read_parallel(toy("valid.src"), toy("valid.tgt"), {});
   const EvalResult e = evaluate(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
                                 std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len = 20});
   CHECK(e.sentences == 50);
   CHECK(e.perplexity == doctest::Approx(std::exp(e.loss)));
-  CHECK(e.bleu.score >= 0.0);
+  CHECK(e.bleu.score == corpus_bleu(e.hypotheses, {e.references}).score);
+  int64_t exact = 0;
+  for (size_t i = 0; i < e.hypotheses.size(); ++i) exact += e.hypotheses[i] == e.references[i];
+  CHECK(e.exact_match == doctest::Approx(exact / 50.0));
 }
 
 TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for bit") {
