@@ -21,10 +21,30 @@ reference=$(dirname "$0")/../../shared/bench/torch_reference.py
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
+
+# Some machines set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) so that older OpenBLAS builds do not
+# misbehave; on a current one it can pick a slower kernel (1.1-1.6x slower on an AVX-512 machine)
+# and flatter our ratios. PyTorch's commands run without both when its loss is the same without
+# them (the last_loss of 3 toy steps, to the 4 digits it prints); else the override stays, and the
+# output says so.
+# Tests and CI never change them.
+torch_env=()
+if [[ -n ${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-} ]]; then
+  loss() { "$@" /usr/bin/python3 "$reference" --preset toy --threads 2 --steps 3 2> /dev/null | tail -n 1 |
+           /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["last_loss"])'; }
+  with=$(loss env) without=$(loss env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+  if [[ $with == "$without" ]]; then
+    torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+    echo "PyTorch runs without this machine's OPENBLAS_CORETYPE='${OPENBLAS_CORETYPE:-}' OPENBLAS_L2_SIZE='${OPENBLAS_L2_SIZE:-}' (its loss is the same without them: $with)"
+  else
+    echo "PyTorch keeps this machine's OPENBLAS_CORETYPE='${OPENBLAS_CORETYPE:-}' OPENBLAS_L2_SIZE='${OPENBLAS_L2_SIZE:-}': needed for correctness here (loss $with with them, $without without)"
+  fi
+fi
+echo "PyTorch's OpenBLAS kernel: $("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/openblas_core.py" 2> /dev/null)"
 for preset in "${presets[@]}"; do
   for round in $(seq "$rounds"); do
     peak=$("$build/bench-kernels" --peak)
-    torch=$(/usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
+    torch=$("${torch_env[@]}" /usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
     ours=$("$build/minitrans" bench --preset "$preset" --threads 2)
     echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"torch\": $torch}" >> "$results"
   done
@@ -57,7 +77,7 @@ PY
 # on the same weights (a toy run is trained first if runs/toy does not exist).
 [[ -f runs/toy/model.safetensors ]] || "$build/minitrans" train --config configs/toy.ini > /dev/null 2>&1
 ours=$("$build/minitrans" bench --decode runs/toy --src data/toy/test.src --out /tmp/minitrans_decode_ours.txt --threads 2)
-torch=$(/usr/bin/python3 "$(dirname "$0")/torch_decode.py" runs/toy data/toy/test.src --out /tmp/minitrans_decode_torch.txt --threads 2 2>/dev/null | tail -n 1)
+torch=$("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/torch_decode.py" runs/toy data/toy/test.src --out /tmp/minitrans_decode_torch.txt --threads 2 2>/dev/null | tail -n 1)
 same=$(cmp -s /tmp/minitrans_decode_ours.txt /tmp/minitrans_decode_torch.txt && echo "identical" || echo "DIFFERENT")
 /usr/bin/python3 - "$ours" "$torch" "$same" <<'PY'
 import json, sys
