@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # minitrans vs the PyTorch reference (../shared/bench/torch_reference.py), one after the other
-# in one run, for each preset: target tokens/s, peak RSS and their ratios, plus matmul FLOP/s
-# against oneDNN's own peak (its best of 512^3, 1024^3, 2048^3) measured right before each pair.
+# in one run, for each preset, on the same batch (bench/make_batch.py): target tokens/s (ours
+# packed, ours padded, PyTorch), peak RSS and their ratios, plus matmul FLOP/s against oneDNN's
+# own peak (its best of 512^3, 1024^3, 2048^3) measured right before each pair.
 #   bench/compare.sh [build-dir] [presets...]      e.g. bench/compare.sh build toy small base
 #   ROUNDS=5 bench/compare.sh build                 rounds per preset (default 3)
 # The machine is shared and noisy (one run's ratio moves by a quarter), so each preset runs
@@ -42,46 +43,67 @@ if [[ -n ${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-} ]]; then
 fi
 echo "PyTorch's OpenBLAS kernel: $("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/openblas_core.py" 2> /dev/null)"
 for preset in "${presets[@]}"; do
+  # One batch for both sides: the reference's own ids (bench/make_batch.py replays its generator).
+  batch=$(mktemp)
+  /usr/bin/python3 "$(dirname "$0")/make_batch.py" --preset "$preset" --out "$batch"
   for round in $(seq "$rounds"); do
     peak=$("$build/bench-kernels" --peak)
     torch=$("${torch_env[@]}" /usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
-    ours=$("$build/minitrans" bench --preset "$preset" --threads 2)
-    echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"torch\": $torch}" >> "$results"
+    ours=$("$build/minitrans" bench --preset "$preset" --threads 2 --batch "$batch")
+    padded=$("$build/minitrans" bench --preset "$preset" --threads 2 --batch "$batch" --padded)
+    echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"padded\": $padded, \"torch\": $torch}" >> "$results"
   done
+  rm -f "$batch"
 done
 /usr/bin/python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print(f"{'preset':<6} {'round':>6} {'ours tok/s':>11} {'torch tok/s':>12} {'ratio':>7} {'ours RSS':>10} {'torch RSS':>10} "
-      f"{'RSS':>6} {'GFLOP/s':>8} {'peak':>6} {'MFU':>6}")
-def line(preset, label, ours, torch, ratio, rss_ours, rss_torch, rss, flops, peak, mfu):
-    print(f"{preset:<6} {label:>6} {ours:>11.1f} {torch:>12.1f} {ratio:>6.2f}x {rss_ours:>8.1f}MB {rss_torch:>8.1f}MB "
-          f"{rss:>5.2f}x {flops:>8.1f} {peak:>6.1f} {mfu:>5.1f}%")
+for r in rows:  # the two sides must have trained the same model on the same batch
+    o, t = r["ours"], r["torch"]
+    if (o["params"], o["tgt_tokens"]) != (t["params"], t["tgt_tokens"]):
+        sys.exit(f"compare.sh: {r['preset']}: ours has {o['params']} parameters and {o['tgt_tokens']} target tokens, "
+                 f"PyTorch {t['params']} and {t['tgt_tokens']}: not the same model and batch")
+print(f"{'preset':<6} {'round':>6} {'ours tok/s':>11} {'padded':>9} {'torch tok/s':>12} {'ratio':>7} {'engine':>7} "
+      f"{'ours RSS':>10} {'torch RSS':>10} {'RSS':>6} {'GFLOP/s':>8} {'peak':>6} {'MFU':>6}")
+def line(preset, label, ours, padded, torch, ratio, engine, rss_ours, rss_torch, rss, flops, peak, mfu):
+    print(f"{preset:<6} {label:>6} {ours:>11.1f} {padded:>9.1f} {torch:>12.1f} {ratio:>6.2f}x {engine:>6.2f}x "
+          f"{rss_ours:>8.1f}MB {rss_torch:>8.1f}MB {rss:>5.2f}x {flops:>8.1f} {peak:>6.1f} {mfu:>5.1f}%")
 for preset in dict.fromkeys(r["preset"] for r in rows):
     columns = []
     for r in (r for r in rows if r["preset"] == preset):
-        o, t = r["ours"], r["torch"]
+        o, p, t = r["ours"], r["padded"], r["torch"]
         flops = o["matmul_flops_per_step"] / (o["step_ms"] / 1e3) / 1e9
-        values = (o["tgt_tokens_per_s"], t["tgt_tokens_per_s"], o["tgt_tokens_per_s"] / t["tgt_tokens_per_s"],
+        values = (o["tgt_tokens_per_s"], p["tgt_tokens_per_s"], t["tgt_tokens_per_s"],
+                  o["tgt_tokens_per_s"] / t["tgt_tokens_per_s"], p["tgt_tokens_per_s"] / t["tgt_tokens_per_s"],
                   o["peak_rss_mb"], t["peak_rss_mb"], o["peak_rss_mb"] / t["peak_rss_mb"], flops, r["peak"],
                   100 * flops / r["peak"])
         columns.append(values)
         line(preset, str(r["round"]), *values)
     if len(columns) > 1:
         line(preset, "median", *(statistics.median(c) for c in zip(*columns)))
-print("peak: oneDNN's best of 512^3, 1024^3, 2048^3 on its own OpenMP threads, measured before each pair;")
-print("MFU = our matmul FLOP/s over the whole step / that peak. Each median is taken column by column.")
+print("Both sides train on the reference's batch (same parameters and target tokens, checked). ratio: ours over PyTorch;")
+print("engine: ours computing every position as PyTorch does (--padded) over PyTorch, i.e. engine against engine;")
+print("ratio / engine is what skipping the padding buys. peak: oneDNN's best of 512^3, 1024^3, 2048^3 on its own")
+print("OpenMP threads, measured before each pair; MFU = our matmul FLOP/s over the whole step / that peak.")
+print("Each median is taken column by column.")
 PY
 
 # Decoding: the 1000 toy test sentences, greedy, with our key/value cache vs PyTorch without one,
-# on the same weights (a toy run is trained first if runs/toy does not exist).
+# on the same weights (a toy run is trained first if runs/toy does not exist), batched the same
+# way on both sides (length order, 100 sentences a batch, one warm-up batch, at most 40 tokens).
+# Different translations are a failure: the two must compute the same thing.
 [[ -f runs/toy/model.safetensors ]] || "$build/minitrans" train --config configs/toy.ini > /dev/null 2>&1
-ours=$("$build/minitrans" bench --decode runs/toy --src data/toy/test.src --out /tmp/minitrans_decode_ours.txt --threads 2)
-torch=$("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/torch_decode.py" runs/toy data/toy/test.src --out /tmp/minitrans_decode_torch.txt --threads 2 2>/dev/null | tail -n 1)
+decode=(--batch-size 100 --max-len 40)
+ours=$("$build/minitrans" bench --decode runs/toy --src data/toy/test.src --out /tmp/minitrans_decode_ours.txt \
+       --threads 2 "${decode[@]}")
+torch=$("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/torch_decode.py" runs/toy data/toy/test.src \
+        --out /tmp/minitrans_decode_torch.txt --threads 2 --batch 100 --max-len 40 2>/dev/null | tail -n 1)
 same=$(cmp -s /tmp/minitrans_decode_ours.txt /tmp/minitrans_decode_torch.txt && echo "identical" || echo "DIFFERENT")
 /usr/bin/python3 - "$ours" "$torch" "$same" <<'PY'
 import json, sys
 ours, torch, same = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-print(f"decode 1000 toy sentences: ours {ours['seconds']:.3f} s, torch (no cache) {torch['seconds']:.3f} s, "
-      f"{torch['seconds'] / ours['seconds']:.1f}x; translations {same}")
+print(f"decode 1000 toy sentences (batches of 100 in length order, both warmed): ours {ours['seconds']:.3f} s, "
+      f"torch (no cache) {torch['seconds']:.3f} s, {torch['seconds'] / ours['seconds']:.1f}x; translations {same}")
+if same != "identical":
+    sys.exit("compare.sh: the two decoders translated differently (see /tmp/minitrans_decode_*.txt)")
 PY

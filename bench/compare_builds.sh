@@ -18,11 +18,12 @@ done
 /usr/bin/python3 - "$out/$(basename "$a").txt" "$out/$(basename "$b").txt" "$a" "$b" <<'PY'
 import re, statistics, sys
 def ratios(path):
+    """(ours tok/s, ratio, MFU) per round of each preset, and the decode ratio, from compare.sh's output."""
     table = {}
     for line in open(path):
-        m = re.match(r"(\w+)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x\s+([\d.]+)MB\s+([\d.]+)MB\s+([\d.]+)x\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%", line)
-        if m:
-            table.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(4)), float(m.group(10))))
+        f = line.split()
+        if len(f) == 13 and f[0] in ("toy", "small", "base") and f[1] == "1":
+            table.setdefault(f[0], []).append((float(f[2]), float(f[5].rstrip("x")), float(f[12].rstrip("%"))))
         d = re.match(r"decode .*, ([\d.]+)x;", line)
         if d:
             table.setdefault("decode", []).append((0.0, float(d.group(1)), 0.0))

@@ -4,7 +4,9 @@ over the whole prefix), for comparison with minitrans' cached decoder.
 
 Loads a minitrans run directory (config.ini, vocabularies, best weights) into the reference
 model of tools/reference_model.py, translates a file in batches, prints the translations to
---out and one JSON line with the time. Needs python3-torch.
+--out and one JSON line with the time. The batching is `minitrans bench --decode`'s: sentences
+in length order (stable), --batch at a time, the first batch decoded once before the clock
+starts, and at most --max-len tokens. Needs python3-torch.
 Usage: torch_decode.py RUN_DIR SRC_FILE [--out FILE] [--batch 100] [--threads 2] [--max-len 40]
 """
 import argparse
@@ -50,40 +52,51 @@ def main():
     index = {t: i for i, t in enumerate(src_vocab)}
     sentences = [[index.get(w, unk) for w in line.split()] for line in open(a.src)]
 
-    outputs = []
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # stable, as std::stable_sort
+    batches = [[sentences[i] for i in order[b:b + a.batch]] for b in range(0, len(order), a.batch)]
+    translate(model, batches[0], a.max_len, tgt_vocab)  # warm-up
     start = time.perf_counter()
-    with torch.no_grad():
-        for b in range(0, len(sentences), a.batch):
-            chunk = sentences[b:b + a.batch]
-            s = max(len(x) for x in chunk)
-            src = torch.tensor([x + [pad] * (s - len(x)) for x in chunk])
-            memory = model.transformer.encoder(model.embed(model.src_embed, src), src_key_padding_mask=src == pad)
-            ys = torch.full((len(chunk), 1), bos, dtype=torch.long)
-            done = torch.zeros(len(chunk), dtype=torch.bool)
-            for _ in range(a.max_len):
-                T = ys.size(1)
-                h = model.transformer.decoder(model.embed(model.tgt_embed, ys), memory,
-                                              tgt_mask=model.transformer.generate_square_subsequent_mask(T),
-                                              memory_key_padding_mask=src == pad)
-                nxt = model.generator(h[:, -1]).argmax(-1)
-                nxt = torch.where(done, torch.full_like(nxt, eos), nxt)
-                ys = torch.cat([ys, nxt[:, None]], 1)
-                done |= nxt == eos
-                if bool(done.all()):
-                    break
-            for row in ys[:, 1:].tolist():
-                words = []
-                for t in row:
-                    if t == eos:
-                        break
-                    words.append(tgt_vocab[t])
-                outputs.append(" ".join(words))
+    translated = [t for chunk in batches for t in translate(model, chunk, a.max_len, tgt_vocab)]
     seconds = time.perf_counter() - start
+    outputs = [""] * len(sentences)
+    for i, t in zip(order, translated):
+        outputs[i] = t
     if a.out:
         with open(a.out, "w") as f:
             f.write("".join(o + "\n" for o in outputs))
     print(json.dumps({"impl": "torch " + torch.__version__ + " (no cache)", "sentences": len(sentences),
                       "seconds": round(seconds, 4), "sentences_per_s": round(len(sentences) / seconds, 1)}))
+
+
+def translate(model, chunk, max_len, tgt_vocab):
+    """Greedy translations of one batch of id lists, without a cache."""
+    pad, bos, eos = 0, 2, 3
+    outputs = []
+    with torch.no_grad():
+        s = max(len(x) for x in chunk)
+        src = torch.tensor([x + [pad] * (s - len(x)) for x in chunk])
+        memory = model.transformer.encoder(model.embed(model.src_embed, src), src_key_padding_mask=src == pad)
+        ys = torch.full((len(chunk), 1), bos, dtype=torch.long)
+        done = torch.zeros(len(chunk), dtype=torch.bool)
+        for _ in range(max_len):
+            T = ys.size(1)
+            h = model.transformer.decoder(model.embed(model.tgt_embed, ys), memory,
+                                          tgt_mask=model.transformer.generate_square_subsequent_mask(T),
+                                          memory_key_padding_mask=src == pad)
+            nxt = model.generator(h[:, -1]).argmax(-1)
+            nxt = torch.where(done, torch.full_like(nxt, eos), nxt)
+            ys = torch.cat([ys, nxt[:, None]], 1)
+            done |= nxt == eos
+            if bool(done.all()):
+                break
+        for row in ys[:, 1:].tolist():
+            words = []
+            for t in row:
+                if t == eos:
+                    break
+                words.append(tgt_vocab[t])
+            outputs.append(" ".join(words))
+    return outputs
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mt {
 
@@ -15,14 +16,27 @@ struct BenchOptions {
   int64_t threads = 2;
   int64_t steps = 0;  // 0: by preset, as the reference (50, 10, 4)
   bool profile = false;  // print time per op kind, forward and backward
+  std::string batch_file;  // the reference's batch (bench/make_batch.py); empty: our own generator
+  bool padded = false;     // compute every position, as PyTorch does, instead of the real ones
 };
 
 /// Runs the benchmark and returns its JSON line.
 std::string run_benchmark(const BenchOptions& options);
 
-/// Times greedy (or beam) translation of a file with a trained run, the way `translate` does it
-/// (batched, incremental decoding); writes the translations to `out` if given; returns JSON.
-std::string run_decode_benchmark(const std::string& run_dir, const std::string& src, const std::string& out,
-                                 int64_t threads, int64_t beam);
+struct DecodeBenchOptions {
+  std::string run_dir, src, out;  // out: where to write the translations ("" for nowhere)
+  int64_t threads = 2;
+  int64_t beam = 1;
+  int64_t batch = 100;   // sentences per batch, in length order (as bench/torch_decode.py)
+  int64_t max_len = 40;  // longest translation in tokens (as bench/torch_decode.py)
+};
+
+/// Times greedy (or beam) translation of a file with a trained run, with incremental decoding,
+/// batched as bench/torch_decode.py batches (length order, `batch` sentences, one warm-up
+/// batch); writes the translations to `out` if given; returns JSON.
+std::string run_decode_benchmark(const DecodeBenchOptions& options);
+
+/// `minitrans bench ARGS`: one of the two benchmarks, its JSON line on stdout.
+int run_bench_command(const std::vector<std::string>& args);
 
 }  // namespace mt

@@ -19,6 +19,7 @@
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/cli/bench.h"
+#include "train/cli/options.h"
 #include "train/insight/explain.h"
 #include "train/insight/plots.h"
 #include "train/insight/report.h"
@@ -96,46 +97,10 @@ int run_train(std::vector<std::string> args) {
   return 0;
 }
 
-// A command's options, or nothing once its help is printed (for --help or -h).
-std::optional<po::variables_map> parse(const std::vector<std::string>& args, const po::options_description& desc,
-                                       const po::positional_options_description& positional = {}) {
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {
-    std::cout << desc;
-    return std::nullopt;
-  }
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw Error(str("command line: ", option_error_message(e)));
-  }
-  return vm;
-}
-
-DecodeOptions decode_options(const po::variables_map& vm, const Config& config) {
-  DecodeOptions o{.beam = config.decode.beam, .length_penalty = config.decode.length_penalty,
-                  .max_len = config.decode.max_len, .max_tokens = 4 * config.data.max_tokens};
-  if (vm.count("beam")) o.beam = vm["beam"].as<int64_t>();
-  if (vm.count("max-len")) o.max_len = vm["max-len"].as<int64_t>();
-  if (vm.count("length-penalty")) o.length_penalty = vm["length-penalty"].as<float>();
-  MT_CHECK(o.beam >= 1, "command line: --beam must be >= 1, got ", o.beam);
-  MT_CHECK(o.max_len >= 1, "command line: --max-len must be >= 1, got ", o.max_len);
-  return o;
-}
-
-void add_decode_options(po::options_description& desc) {
-  desc.add_options()("checkpoint", po::value<std::string>()->required(), "run directory of a trained model")(
-      "beam", po::value<int64_t>(), "beam size (default: the run's decode.beam)")(
-      "max-len", po::value<int64_t>(), "longest translation in tokens (default: the run's decode.max_len)")(
-      "length-penalty", po::value<float>(), "beam search length normalization exponent")("help,h", "this help");
-}
-
 int run_translate(const std::vector<std::string>& args) {
   po::options_description desc("minitrans translate (reads stdin, one sentence per line; writes stdout)");
   add_decode_options(desc);
-  const auto parsed = parse(args, desc);
+  const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
@@ -155,7 +120,7 @@ int run_eval(const std::vector<std::string>& args) {
       "ref", po::value<std::string>()->required(), "reference translations, aligned with --src")(
       "json", "print one JSON object instead of text")("show", po::value<int64_t>()->default_value(0),
                                                        "print this many translations next to their references");
-  const auto parsed = parse(args, desc);
+  const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
@@ -178,7 +143,7 @@ int run_attention(const std::vector<std::string>& args) {
       "tgt", po::value<std::string>()->default_value(""), "draw this target instead of the model's translation")(
       "out", po::value<std::string>()->default_value("attention.svg"), "the SVG file to write")(
       "average", "one panel per layer, averaged over heads, instead of one per head");
-  const auto parsed = parse(args, desc);
+  const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const std::string dir = vm["checkpoint"].as<std::string>();
@@ -200,7 +165,7 @@ int run_explain(const std::vector<std::string>& args) {
       "checkpoint", po::value<std::string>(), "a trained run directory")(
       "src", po::value<std::string>()->required(), "the source sentence")(
       "tgt", po::value<std::string>()->required(), "the target sentence")("help,h", "this help");
-  const auto parsed = parse(args, desc);
+  const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   MT_CHECK(vm.count("config") + vm.count("checkpoint") == 1, "command line: give --config FILE or --checkpoint RUN_DIR");
@@ -227,7 +192,7 @@ int run_plot(const std::vector<std::string>& args) {
       "out", po::value<std::string>(), "the SVG file to write (default: RUN_DIR/curves.svg)")("help,h", "this help");
   po::positional_options_description positional;
   positional.add("run", 1);
-  const auto parsed = parse(args, desc, positional);
+  const auto parsed = parse_command(args, desc, positional);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const std::string dir = vm["run"].as<std::string>();
@@ -245,32 +210,6 @@ int run_report_command(const std::vector<std::string>& args) {
   return 0;
 }
 
-int run_bench(const std::vector<std::string>& args) {
-  BenchOptions o;
-  po::options_description desc("minitrans bench (the model and batch of shared/bench/torch_reference.py)");
-  desc.add_options()("preset", po::value<std::string>(&o.preset)->default_value("toy"), "toy, small or base")(
-      "threads", po::value<int64_t>(&o.threads)->default_value(2), "threads")(
-      "steps", po::value<int64_t>(&o.steps)->default_value(0), "timed steps (0: 50, 10 or 4 by preset)")(
-      "profile", po::bool_switch(&o.profile), "print time per op kind, forward and backward, on stderr")(
-      "decode", po::value<std::string>(), "instead: time translating --src with this run directory")(
-      "src", po::value<std::string>(), "with --decode: source sentences")(
-      "out", po::value<std::string>()->default_value(""), "with --decode: write the translations here")(
-      "beam", po::value<int64_t>()->default_value(1), "with --decode: beam size")(
-      "help,h", "this help");
-  const auto parsed = parse(args, desc);
-  if (!parsed) return 0;
-  const po::variables_map& vm = *parsed;
-  if (vm.count("decode")) {
-    MT_CHECK(vm.count("src"), "command line: --decode needs --src");
-    std::cout << run_decode_benchmark(vm["decode"].as<std::string>(), vm["src"].as<std::string>(),
-                                      vm["out"].as<std::string>(), o.threads, vm["beam"].as<int64_t>())
-              << std::endl;
-    return 0;
-  }
-  std::cout << run_benchmark(o) << std::endl;
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -284,7 +223,7 @@ int main(int argc, char** argv) {
     if (command == "train") return run_train(args);
     if (command == "translate") return run_translate(args);
     if (command == "eval") return run_eval(args);
-    if (command == "bench") return run_bench(args);
+    if (command == "bench") return run_bench_command(args);
     if (command == "attention") return run_attention(args);
     if (command == "plot") return run_plot(args);
     if (command == "explain") return run_explain(args);

@@ -1,0 +1,26 @@
+// What the commands of train/cli/main.cpp share: parsing a command's options (or printing its
+// help), and the decoding options of translate, eval and attention. Read next: main.cpp.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "train/run/config.h"
+#include "train/translate/decode.h"
+
+namespace mt {
+
+/// A command's options, or nothing once its help is printed (for --help or -h). Mistakes are
+/// mt::Errors starting "command line:".
+std::optional<boost::program_options::variables_map> parse_command(
+    const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+    const boost::program_options::positional_options_description& positional = {});
+
+/// --checkpoint, --beam, --max-len, --length-penalty and --help.
+void add_decode_options(boost::program_options::options_description& desc);
+/// The run's decode options with the command line's --beam, --max-len and --length-penalty.
+DecodeOptions decode_options(const boost::program_options::variables_map& vm, const Config& config);
+
+}  // namespace mt
