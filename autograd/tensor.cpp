@@ -57,7 +57,10 @@ std::shared_ptr<Storage> storage_for(const Shape& shape) {
 
 }  // namespace
 
-Tensor::Tensor(const Shape& shape) : Tensor(storage_for(shape), shape, contiguous_strides(shape), 0) {}
+// The strides are computed after storage_for has checked the shape (arguments have no order).
+Tensor::Tensor(const Shape& shape) : Tensor(storage_for(shape), shape, Strides(), 0) {
+  impl_->strides = contiguous_strides(shape);
+}
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, int64_t offset)
     : impl_(std::make_shared<TensorImpl>()) {
