@@ -3,7 +3,7 @@
 // so a batch holds sentences of similar length (little padding), cuts batches under a token
 // budget, and shuffles the batch order. A batch carries the layout of each side (which
 // positions are padding, which are computed: nn/sequence_layout.h), made here once and read by
-// every module. Read next: ../train/trainer.h.
+// every module. Read next: ../train/loop/trainer.h.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// libFuzzer target: the config parser (train/config.cpp) on an arbitrary INI file.
+// libFuzzer target: the config parser (train/run/config.cpp) on an arbitrary INI file.
 #include "fuzz/fuzz_target.h"
 #include "train/run/config.h"
 

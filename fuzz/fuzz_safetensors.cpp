@@ -1,4 +1,4 @@
-// libFuzzer target: the safetensors reader (train/safetensors.cpp) on arbitrary bytes.
+// libFuzzer target: the safetensors reader (train/run/safetensors.cpp) on arbitrary bytes.
 #include "fuzz/fuzz_target.h"
 #include "train/run/safetensors.h"
 

@@ -2,7 +2,7 @@
 // earlier position; instead each decoder layer keeps the keys and values of the positions
 // already generated (self-attention, [N, capacity, 2D], filled one position per step) and
 // those of the encoder memory (cross-attention, computed once per sentence). Beam search
-// reorders the rows when beams are re-ranked. Read next: ../train/decode.h.
+// reorders the rows when beams are re-ranked. Read next: ../train/translate/decode.h.
 #pragma once
 
 #include <vector>

@@ -1,8 +1,8 @@
 // Watching a forward pass. An Observer installed with ObserverScope hears of the token ids,
 // the tensors the modules make (by module and name) and every attention's weights with the
 // masks it was given: `minitrans explain` prints them, `minitrans attention` draws them, and
-// the mask checks (train/mask_check.h) test them. Without an observer a tap costs one test of a
-// thread-local pointer. Read next: ../train/mask_check.h.
+// the mask checks (train/insight/mask_check.h) test them. Without an observer a tap costs one test of a
+// thread-local pointer. Read next: ../train/insight/mask_check.h.
 #pragma once
 
 #include <string>

@@ -5,7 +5,7 @@
 //   Transformer: embeddings scaled by sqrt(D) plus positions, dropout, the stacks, and the
 //     output projection "generator" (optionally tied to the target embedding).
 // Parameter names and shapes equal the state_dict of tools/reference_model.py, so weights move
-// between minitrans and PyTorch. Read next: train/optimizer.h.
+// between minitrans and PyTorch. Read next: ../train/optim/optimizer.h.
 #pragma once
 
 #include <memory>

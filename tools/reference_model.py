@@ -68,7 +68,7 @@ def loss_fn(logits, tgt_out):
 
 
 def noam(k, warmup):
-    """minitrans' noam multiplier for update k >= 1 (train/schedule.h)."""
+    """minitrans' noam multiplier for update k >= 1 (train/optim/schedule.h)."""
     return min(k / warmup, math.sqrt(warmup / k))
 
 

@@ -2,7 +2,7 @@
 // ../shared/bench/torch_reference.py (post-LN torch.nn.Transformer, ReLU, dropout 0.1, separate
 // embeddings scaled by sqrt(D), sinusoidal positions, untied output, Adam, cross-entropy
 // ignoring pad, one fixed batch), timed the same way, printed as the same JSON fields plus the
-// matmul FLOPs per step and FLOP/s. Read next: docs/performance.md.
+// matmul FLOPs per step and FLOP/s. Read next: ../../docs/performance.md.
 #pragma once
 
 #include <cstdint>

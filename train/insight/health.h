@@ -3,7 +3,7 @@
 // embedding, the generator): gradient norm and update-to-weight ratio (how far one optimizer
 // step moves the weights, relative to their size); per attention module and head: mean entropy
 // of the attention rows and the share of saturated rows (one key takes > 99% of the weight).
-// Figures outside the ranges in docs/health.md raise warnings. Read next: ../train/trainer.cpp.
+// Figures outside the ranges in docs/health.md raise warnings. Read next: ../loop/trainer.cpp.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -2,7 +2,7 @@
 // summary and scores, the training curves, the health figures and warnings, sample
 // translations at each validation, the attention of one validation sentence, and the config.
 // Inline SVG and CSS only: no script, no network access needed to view it. Training writes it
-// when it ends; `minitrans report RUN_DIR` writes it again. Read next: ../tools/browser_check.py.
+// when it ends; `minitrans report RUN_DIR` writes it again. Read next: ../../tools/browser_check.py.
 #pragma once
 
 #include <string>

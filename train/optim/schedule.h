@@ -5,7 +5,7 @@
 //                  factor·D^-0.5·min(k^-0.5, k·warmup^-1.5) is this with lr = factor/sqrt(D·warmup).
 //   linear:        linear warmup to lr, then linear decay to 0 at `total`
 //   cosine:        linear warmup to lr, then half a cosine down to 0 at `total`
-// Read next: safetensors.h.
+// Read next: ../run/safetensors.h.
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,7 @@
 //                       state and early-stopping figures in its metadata; model.safetensors
 //                       names the step it belongs to, and replacing it commits a checkpoint
 //   metrics.jsonl       every logged figure, one JSON object per line
-// Every file is written atomically (data/atomic_file.h). Read next: trainer.h.
+// Every file is written atomically (data/atomic_file.h). Read next: ../loop/trainer.h.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // [model] [data] [optim] [train] [decode]; every option has a default and a help line.
 // Command-line overrides (--section.key=value) win over the file. Mistakes (unknown key, wrong
 // type, value out of range) are mt::Errors naming the file and line (or "command line") and
-// the key. Read next: trainer.h.
+// the key. Read next: ../loop/trainer.h.
 #pragma once
 
 #include <cstdint>

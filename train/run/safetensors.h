@@ -2,7 +2,7 @@
 // N bytes of JSON ({"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]},
 // "__metadata__": {...}}), then the raw little-endian data. Written here against the format's
 // specification; everything read is validated and errors name the file and the tensor.
-// Read next: ../tests/nn/test_parity.cpp (weights moving between PyTorch and minitrans).
+// Read next: ../../tests/nn/test_parity.cpp (weights moving between PyTorch and minitrans).
 #pragma once
 
 #include <map>

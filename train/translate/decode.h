@@ -1,7 +1,7 @@
 // Translation: greedy search and beam search over the incremental decoder (nn/decoding.h),
 // batched, keeping input order. Beam search ranks finished hypotheses by
 // log-probability / length^length_penalty; with beam 1 it is greedy search.
-// Read next: trainer.h.
+// Read next: ../loop/trainer.h.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Scoring a model on sentence pairs: translations, corpus BLEU (bleu.h), exact match, and the
 // teacher-forced cross-entropy per target token (pad ignored) with its perplexity.
-// Read next: main.cpp.
+// Read next: ../cli/main.cpp.
 #pragma once
 
 #include <string>
