@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "autograd/check.h"
 #include "autograd/ops.h"
@@ -55,11 +56,12 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
       batcher_(data_.examples, config.data.max_tokens, static_cast<uint64_t>(config.train.seed)),
       mask_checker_(model_, data::Vocab::kPad), health_(model_) {
   if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
+  const auto batches_per_epoch = static_cast<int64_t>(epoch_batches().size());  // of epoch 0, kept for the first
   state_.random_seed = random_seed();
   double elapsed_before = 0.0;  // training time of the runs before a resume
   if (resume) {
     state_ = load_checkpoint(dir_, model_, *optimizer_);
-    if (state_.batch_in_epoch >= static_cast<int64_t>(batcher_.epoch_batches(state_.epoch).size())) {
+    if (state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches().size())) {
       ++state_.epoch, state_.batch_in_epoch = 0;  // saved at the end of an epoch (as earlier versions did)
     }
     set_random_state(state_.random_seed, state_.random_counter);
@@ -75,7 +77,6 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
       << config.optim.lr << "; " << num_threads() << " threads\n";
   const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr;
-  const int64_t batches_per_epoch = static_cast<int64_t>(batcher_.epoch_batches(0).size());
   log_ = std::make_unique<RunLog>(run_file(dir_, "metrics.jsonl"), log, terminal,
                                   total_steps(config.train, batches_per_epoch), elapsed_before);
   model_.train();
@@ -99,21 +100,23 @@ bool Trainer::running() const {
   return !stop_ && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
 }
 
-data::Batch Trainer::next_batch() {
+const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
   if (loaded_epoch_ != state_.epoch) {
     epoch_batches_ = batcher_.epoch_batches(state_.epoch);
     loaded_epoch_ = state_.epoch;
   }
-  return data::make_batch(data_.examples, epoch_batches_[state_.batch_in_epoch]);
+  return epoch_batches_;
 }
+
+data::Batch Trainer::next_batch() { return data::make_batch(data_.examples, epoch_batches()[state_.batch_in_epoch]); }
 
 nn::TargetLogits Trainer::forward(const data::Batch& b, bool health_now) {
   // Watchers of this forward pass: the mask checks, and the health monitor on log steps.
   nn::ObserverList watchers;
   if (config_.train.check_masks) watchers.add(mask_checker_);
   if (health_now) watchers.add(health_);
-  if (watchers.empty()) return model_.forward_targets(b.src, b.src_layout, b.tgt_in, b.tgt_layout, b.tgt_out);
-  const nn::ObserverScope watching(watchers);
+  std::optional<nn::ObserverScope> watching;
+  if (!watchers.empty()) watching.emplace(watchers);
   return model_.forward_targets(b.src, b.src_layout, b.tgt_in, b.tgt_layout, b.tgt_out);
 }
 

@@ -71,6 +71,8 @@ class Trainer {
   // Runs `write`; a failure (disk full) names the step, the file and the checkpoint that is kept.
   template <typename Write>
   void write_or_stop(const Write& write);
+  /// The batches of the epoch in progress, computed once per epoch.
+  const std::vector<std::vector<int64_t>>& epoch_batches();
   nn::TargetLogits forward(const data::Batch& batch, bool health_now);
   void write_checkpoint();
   void skip(const std::string& what);
@@ -85,7 +87,7 @@ class Trainer {
   Schedule schedule_;
   TrainingState state_;
   data::Batcher batcher_;
-  std::vector<std::vector<int64_t>> epoch_batches_;  // of state_.epoch
+  std::vector<std::vector<int64_t>> epoch_batches_;  // of epoch loaded_epoch_
   int64_t loaded_epoch_ = -1;
   int64_t first_step_ = 0, saved_step_ = -1;
   std::unique_ptr<RunLog> log_;

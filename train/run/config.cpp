@@ -93,7 +93,7 @@ std::map<std::string, int> scan_lines(const std::string& path, std::map<std::str
 std::vector<std::string> with_empty_values(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   for (const std::string& a : args) {
-    const bool empty_value = a.size() > 3 && a.rfind("--", 0) == 0 && a.back() == '=' && a.find('=') == a.size() - 1;
+    const bool empty_value = a.size() > 3 && a.rfind("--", 0) == 0 && a.find('=') == a.size() - 1;
     if (!empty_value) {
       out.push_back(a);
       continue;
