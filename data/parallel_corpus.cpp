@@ -1,74 +1,81 @@
 // Reading parallel corpora; see parallel_corpus.h.
 #include "data/parallel_corpus.h"
 
-#include <fstream>
-
 #include "autograd/check.h"
+#include "data/corpus_file.h"
 #include "data/text.h"
 
 namespace mt::data {
 namespace {
 
-std::ifstream open(const std::string& path) {
-  std::ifstream in(path);
-  MT_CHECK(in.good(), path, ": cannot open corpus file");
-  return in;
-}
-
-// Tokens of one corpus line, checked.
-std::vector<std::string> checked_tokens(const std::string& line, const std::string& path, int64_t n,
-                                        const CorpusOptions& options) {
-  const long bad = utf8_error_offset(line);
-  MT_CHECK(bad < 0, path, ":", n, ": invalid UTF-8 at byte ", bad + 1);
-  std::vector<std::string> tokens = tokenize(line, options.lowercase);
-  MT_CHECK(!tokens.empty(), path, ":", n, ": empty sentence");
-  return tokens;
+void check_not_blank(const std::string& line, const std::string& path, size_t n) {
+  MT_CHECK(!split_whitespace(line).empty(), path, ":", n, ": empty sentence");
 }
 
 }  // namespace
 
-std::vector<SentencePair> read_parallel(const std::string& src_path, const std::string& tgt_path,
-                                        const CorpusOptions& options) {
-  std::ifstream src = open(src_path), tgt = open(tgt_path);
-  std::vector<SentencePair> pairs;
-  std::string s, t;
-  int64_t n = 0;
-  while (true) {
-    const bool has_src = static_cast<bool>(std::getline(src, s));
-    const bool has_tgt = static_cast<bool>(std::getline(tgt, t));
-    if (!has_src && !has_tgt) break;
-    ++n;
-    MT_CHECK(has_src && has_tgt, has_src ? tgt_path : src_path, ": ends at line ", n - 1, " but ",
-             has_src ? src_path : tgt_path, " goes on (the two files must have the same number of lines)");
-    pairs.push_back({checked_tokens(s, src_path, n, options), checked_tokens(t, tgt_path, n, options)});
+std::vector<TextPair> read_parallel_text(const std::string& src_path, const std::string& tgt_path) {
+  std::vector<std::string> src = read_lines(src_path), tgt = read_lines(tgt_path);
+  if (src.size() != tgt.size()) {
+    const bool src_longer = src.size() > tgt.size();
+    throw Error(str(src_longer ? tgt_path : src_path, ": ends at line ", std::min(src.size(), tgt.size()), " but ",
+                    src_longer ? src_path : tgt_path, " goes on (the two files must have the same number of lines)"));
   }
-  MT_CHECK(!pairs.empty(), src_path, ": the corpus is empty");
+  MT_CHECK(!src.empty(), src_path, ": the corpus is empty");
+  std::vector<TextPair> pairs(src.size());
+  for (size_t i = 0; i < src.size(); ++i) {
+    check_not_blank(src[i], src_path, i + 1);
+    check_not_blank(tgt[i], tgt_path, i + 1);
+    pairs[i] = {std::move(src[i]), std::move(tgt[i])};
+  }
   return pairs;
 }
 
-std::vector<SentencePair> read_tsv(const std::string& path, const CorpusOptions& options) {
-  std::ifstream in = open(path);
-  std::vector<SentencePair> pairs;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
+std::vector<TextPair> read_tsv_text(const std::string& path) {
+  std::vector<TextPair> pairs;
+  const std::vector<std::string> lines = read_lines(path);
+  for (size_t n = 1; n <= lines.size(); ++n) {
+    const std::string& line = lines[n - 1];
     const size_t tab = line.find('\t');
     MT_CHECK(tab != std::string::npos && line.find('\t', tab + 1) == std::string::npos, path, ":", n,
              ": expected source<TAB>target (exactly one tab)");
-    pairs.push_back({checked_tokens(line.substr(0, tab), path, n, options),
-                     checked_tokens(line.substr(tab + 1), path, n, options)});
+    pairs.push_back({line.substr(0, tab), line.substr(tab + 1)});
+    check_not_blank(pairs.back().src, path, n);
+    check_not_blank(pairs.back().tgt, path, n);
   }
   MT_CHECK(!pairs.empty(), path, ": the corpus is empty");
   return pairs;
 }
 
-std::vector<std::vector<std::string>> read_sentences(std::istream& in, const std::string& name,
-                                                     const CorpusOptions& options) {
-  std::vector<std::vector<std::string>> out;
+std::vector<SentencePair> tokenize_pairs(const std::vector<TextPair>& pairs, const Tokenizer& src,
+                                         const Tokenizer& tgt) {
+  std::vector<SentencePair> out(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    out[i] = {src.encode(pairs[i].src), tgt.encode(pairs[i].tgt), pairs[i].src, tgt.reference(pairs[i].tgt)};
+  }
+  return out;
+}
+
+std::vector<SentencePair> read_parallel(const std::string& src_path, const std::string& tgt_path,
+                                        const CorpusOptions& options) {
+  const WhitespaceTokenizer words(options.lowercase);
+  return tokenize_pairs(read_parallel_text(src_path, tgt_path), words, words);
+}
+
+std::vector<SentencePair> read_tsv(const std::string& path, const CorpusOptions& options) {
+  const WhitespaceTokenizer words(options.lowercase);
+  return tokenize_pairs(read_tsv_text(path), words, words);
+}
+
+std::vector<std::string> read_text_lines(std::istream& in, const std::string& name) {
+  std::vector<std::string> out;
   std::string line;
   for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     const long bad = utf8_error_offset(line);
     MT_CHECK(bad < 0, name, ":", n, ": invalid UTF-8 at byte ", bad + 1);
-    out.push_back(tokenize(line, options.lowercase));
+    out.push_back(line);
   }
   return out;
 }

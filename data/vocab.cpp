@@ -41,6 +41,15 @@ Vocab Vocab::build(const std::vector<std::vector<std::string>>& sentences, int64
   return vocab;
 }
 
+Vocab Vocab::from_tokens(const std::vector<std::string>& tokens) {
+  Vocab vocab;
+  for (const std::string& token : tokens) {
+    MT_CHECK(!vocab.ids_.count(token), "vocabulary: token '", token, "' appears twice");
+    vocab.add(token);
+  }
+  return vocab;
+}
+
 Vocab Vocab::load(const std::string& path) {
   std::ifstream in(path);
   MT_CHECK(in.good(), path, ": cannot open vocabulary file");

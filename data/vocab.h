@@ -1,7 +1,7 @@
 // Vocabulary: token <-> id. Ids 0-3 are the specials <pad>, <unk>, <bos>, <eos>; the rest are
 // the training split's tokens by falling frequency (ties alphabetical), kept if seen at least
-// min_freq times, at most max_size in all. Saved as plain text, one token per line, the line
-// number being the id. Read next: parallel_corpus.h.
+// min_freq times, at most max_size in all; or a SentencePiece model's pieces in its order.
+// Saved as plain text, one token per line, the line number being the id. Read next: parallel_corpus.h.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,8 @@ class Vocab {
   Vocab();  // the specials only
   /// From tokenized sentences; max_size 0 means no limit (it counts the specials).
   static Vocab build(const std::vector<std::vector<std::string>>& sentences, int64_t min_freq, int64_t max_size);
+  /// The specials, then `tokens` in their order (a tokenizer's own vocabulary, tokenizer.h).
+  static Vocab from_tokens(const std::vector<std::string>& tokens);
   /// Reads a saved vocabulary; errors name the file and line.
   static Vocab load(const std::string& path);
   /// Writes one token per line (atomically).

@@ -58,6 +58,11 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
   MT_CHECK(o.encoder_layers >= 0 && o.decoder_layers >= 0 && o.layer.ff_dim > 0, "Transformer: bad layer sizes");
   src_embed = register_module("src_embed", std::make_shared<Embedding>(o.src_vocab, d, o.pad_id));
   tgt_embed = register_module("tgt_embed", std::make_shared<Embedding>(o.tgt_vocab, d, o.pad_id));
+  if (o.embedding_init == EmbeddingInit::kScaled) {  // the same draws, std 1/sqrt(D)
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    for (const Embedding* table : {src_embed.get(), tgt_embed.get()})
+      for (int64_t i = 0; i < table->weight.numel(); ++i) table->weight.data()[i] *= scale;
+  }
   positions = std::make_shared<PositionalEncoding>(d, o.max_len, o.learned_positions);
   if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
   embed_dropout = register_module("embed_dropout",

@@ -23,6 +23,10 @@
 
 namespace mt::nn {
 
+/// How the embedding tables start: N(0, 1) as torch.nn.Embedding, or N(0, 1/D) as Vaswani et al.
+/// and fairseq, so that embeddings times sqrt(D) have std 1, as the positions do.
+enum class EmbeddingInit { kNormal, kScaled };
+
 struct TransformerOptions {
   int64_t src_vocab = 0;
   int64_t tgt_vocab = 0;
@@ -32,6 +36,7 @@ struct TransformerOptions {
   bool tie_output = false;         // generator.weight is tgt_embed.weight
   bool learned_positions = false;  // a learned table instead of sinusoids
   bool embedding_dropout = true;   // dropout on embeddings + positions (torch.nn.Transformer has none)
+  EmbeddingInit embedding_init = EmbeddingInit::kNormal;
   int64_t max_len = 1024;
   int32_t pad_id = 0;
 };

@@ -4,7 +4,8 @@
 #   tools/setup.sh          build dependencies (what the main job needs)
 #   tools/setup.sh --tests  also what the whole test suite uses: Chromium (headless) and fonts
 #                           to check the pictures render, Graphviz to check DOT output, python3
-#   tools/setup.sh --bench  also PyTorch and OpenBLAS, for bench/ and tools/gen_reference.py
+#   tools/setup.sh --bench  also PyTorch, SentencePiece for Python and OpenBLAS, for bench/ and
+#                           tools/gen_reference.py
 #   tools/setup.sh --fuzz   also clang and its libFuzzer runtime, for tools/fuzz.sh
 # Options combine: tools/setup.sh --tests --bench
 set -euo pipefail
@@ -12,11 +13,11 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake
 # asks for OpenCL's headers and library even though minitrans only runs on the CPU.
 packages=(g++ cmake make pkg-config libdnnl-dev ocl-icd-opencl-dev libtbb-dev libboost-program-options-dev
-          doctest-dev nlohmann-json3-dev)
+          doctest-dev nlohmann-json3-dev libsentencepiece-dev zlib1g-dev)
 for option in "$@"; do
   case "$option" in
     --tests) packages+=(chromium fonts-dejavu-core graphviz python3) ;;
-    --bench) packages+=(python3-torch libopenblas0-openmp) ;;
+    --bench) packages+=(python3-torch python3-sentencepiece libopenblas0-openmp) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "setup: unknown option $option (use --tests, --bench, --fuzz)" >&2; exit 2 ;;
   esac

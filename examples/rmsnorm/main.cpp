@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     const int64_t expected = 2 * config.model.encoder_layers + 3 * config.model.decoder_layers + 2;
     MT_CHECK(norms == expected && biases == 0, "expected ", expected, " RMSNorm weights and no norm bias, found ",
              norms, " and ", biases);
-    const double uniform = std::log(static_cast<double>(loaded.tgt_vocab.size()));  // loss of a blind guess
+    const double uniform = std::log(static_cast<double>(loaded.codec.tgt_vocab.size()));  // loss of a blind guess
     MT_CHECK(result.last_loss < 0.5 * uniform, "the loss did not fall: ", result.last_loss, " after ", result.steps,
              " steps (a uniform guess gives ", uniform, ")");
     std::printf("RMSNorm: gradcheck passed on %lld elements; trained %lld steps with model.norm = rms_norm (%lld "

@@ -53,11 +53,11 @@ int main(int argc, char** argv) {
     const int64_t layers = config.model.encoder_layers + config.model.decoder_layers;
     MT_CHECK(swiglu_tensors == layers, "expected a SwiGLU block in each of the ", layers, " layers, found ",
              swiglu_tensors);
-    const double uniform = std::log(static_cast<double>(loaded.tgt_vocab.size()));  // loss of a blind guess
+    const double uniform = std::log(static_cast<double>(loaded.codec.tgt_vocab.size()));  // loss of a blind guess
     MT_CHECK(result.last_loss < 0.5 * uniform, "the loss did not fall: ", result.last_loss, " after ", result.steps,
              " steps (a uniform guess gives ", uniform, ")");
-    const auto hypotheses = mt::translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
-                                               {{"the", "big", "dog", "sees", "a", "small", "cat"}}, {.max_len = 30});
+    const auto hypotheses =
+        mt::translate_text(*loaded.model, loaded.codec, {"the big dog sees a small cat"}, {.max_len = 30});
     std::printf("trained %lld steps with model.feed_forward = swiglu (%lld parameters); loss %.4f (a uniform "
                 "guess: %.4f)\n", (long long)result.steps, (long long)loaded.model->parameter_count(),
                 result.last_loss, uniform);

@@ -34,7 +34,7 @@ TEST_CASE("BLEU: hand-worked corpus scores") {
   // Clipping: "the the the" against "the cat": unigram precision 1/3.
   CHECK(corpus_bleu({"the the the"}, {{"the cat"}}).precisions[0] == doctest::Approx(100.0 / 3));
   // No 4-gram match: 'none' gives 0; sacreBLEU's default 'exp' smooths it to 100/(2·total).
-  const BleuScore none = corpus_bleu({"a b c d e"}, {{"a b c x e"}}, BleuSmoothing::kNone);
+  const BleuScore none = corpus_bleu({"a b c d e"}, {{"a b c x e"}}, {.smoothing = BleuSmoothing::kNone});
   CHECK(none.score == 0.0);
   const BleuScore smoothed = corpus_bleu({"a b c d e"}, {{"a b c x e"}});
   CHECK(smoothed.precisions[3] == doctest::Approx(100.0 / (2 * 2)));
@@ -61,4 +61,27 @@ TEST_CASE("BLEU: sacreBLEU's documented example, two reference sets") {
   CHECK(std::round(100 * s.score) == 4853);  // as printed: 48.53
   CHECK(s.hyp_len == 17);
   CHECK(s.ref_len == 18);
+  CHECK(s.signature == "nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp");
+  // sacreBLEU's test_bleu.py: 48.530827 for this corpus with default settings and with
+  // smooth_method 'none' (every order has a match); 0.0 for three empty hypotheses.
+  CHECK(s.score == doctest::Approx(48.530827).epsilon(1e-8));
+  CHECK(corpus_bleu(hyps, refs, {.smoothing = BleuSmoothing::kNone}).score == doctest::Approx(48.530827).epsilon(1e-8));
+  CHECK(corpus_bleu({"", "", ""}, refs).score == 0.0);
+}
+
+TEST_CASE("BLEU: Unicode whitespace splits as Python's str.split(), lowercasing is an option") {
+  const std::vector<std::vector<std::string>> refs = {{"the quick brown fox jumps over the lazy dog"}};
+  const double plain = corpus_bleu({"the quick brown fox jumped over the lazy dog"}, refs).score;
+  // No-break space, ideographic space, em space and a trailing line separator are whitespace.
+  const BleuScore unicode =
+      corpus_bleu({"the\u00a0quick brown\u3000fox jumped\u2003over the lazy dog\u2028"}, refs);
+  CHECK(unicode.score == plain);
+  CHECK(unicode.hyp_len == 9);
+  // A zero-width space is not whitespace: "quick\u200bbrown" is one word that matches nothing.
+  CHECK(corpus_bleu({"the quick\u200bbrown fox jumped over the lazy dog"}, refs).hyp_len == 8);
+  const BleuScore cased = corpus_bleu({"The Quick Brown Fox jumps over the lazy dog"}, refs);
+  const BleuScore lower = corpus_bleu({"The Quick Brown Fox jumps over the lazy dog"}, refs, {.lowercase = true});
+  CHECK(cased.score < 60.0);
+  CHECK(lower.score == doctest::Approx(100.0));
+  CHECK(lower.signature == "nrefs:1|case:lc|eff:no|tok:13a|smooth:exp");
 }

@@ -277,7 +277,18 @@ TEST_CASE("health: figures outside the sane ranges raise warnings, a schedule's 
   for (const std::string& w : r.warnings) all += w + "\n";
   CHECK(all.find("exploding gradients") != std::string::npos);
   CHECK(all.find("transformer.decoder.layers.0.self_attn: every head") != std::string::npos);
-  CHECK(r.summary().find("warning: step 1: gradient norm") != std::string::npos);
+  CHECK(r.summary().find("warning") == std::string::npos);  // warnings go through a WarningLog
+  CHECK(all.find("likely cause") != std::string::npos);
+  CHECK(all.find("fix: model.embedding_init = scaled") != std::string::npos);
+  // Each condition is logged once, with its cause and fix; repeats are counted for the summary.
+  WarningLog log;
+  const std::vector<std::string> first = log.note(r);
+  REQUIRE(first.size() == r.warnings.size());
+  CHECK(first[0].rfind("warning: step 1: gradient norm", 0) == 0);
+  CHECK(log.note(r).empty());
+  const std::vector<std::string> summary = log.summary();
+  REQUIRE(summary.size() == r.warnings.size());
+  CHECK(summary[0] == "health: exploding gradients at 2 of 2 health reports (steps 1..1)");
   HealthMonitor slow(model, {.min_update_ratio = 10.0});
   const HealthReport moving = watched_step(model, slow, 0.1f);
   CHECK(moving.warnings.size() == 1);

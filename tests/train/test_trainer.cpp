@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/text.h"
 #include "tests/reference.h"
 #include "train/run/checkpoint.h"
 #include "train/translate/bleu.h"
@@ -74,34 +75,33 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
                            "best_model.safetensors", "optimizer-100.safetensors", "metrics.jsonl"}) {
     CHECK_MESSAGE(fs::exists(run_file(run.path, file)), file);
   }
-  CHECK(log.str().find("test: 1000 sentences") != std::string::npos);
+  CHECK(log.str().find("test: sentences 1000") != std::string::npos);
   // The test score is the best weights' BLEU on the test split, as evaluate() computes it again.
   const LoadedModel best = load_for_inference(run.path);
   const auto test_pairs = data::read_parallel(toy("test.src"), toy("test.tgt"), {});
-  const EvalResult test = evaluate(*best.model, best.src_vocab, best.tgt_vocab, test_pairs,
+  const EvalResult test = evaluate(*best.model, best.codec, test_pairs,
                                    {.beam = c.decode.beam, .max_len = c.decode.max_len, .max_tokens = 4 * c.data.max_tokens});
   CHECK(r.test_bleu == test.bleu.score);
   CHECK(r.test_bleu > 1.0);  // 100 steps learn something of the task
 
   const LoadedModel loaded = load_for_inference(run.path);
   // An empty line, an unknown word and a line far longer than the model's positions.
-  const std::vector<std::string> very_long(5 * loaded.model->options.max_len, "dog");
-  const auto out = translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
-                                  {{"the", "dog", "sees", "a", "cat"}, {}, {"unknownword"}, very_long},
+  const std::string very_long = data::join(std::vector<std::string>(5 * loaded.model->options.max_len, "dog"));
+  const auto out = translate_text(*loaded.model, loaded.codec, {"the dog sees a cat", "", "unknownword", very_long},
                                   {.beam = 2, .max_len = 20});
   REQUIRE(out.size() == 4);
   // Each line is translated as it would be alone: batching does not change a translation, an
   // unknown word is <unk>, and a line longer than the positions is cut to them.
-  auto alone = [&](const std::vector<std::string>& tokens) {
-    return translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, {tokens}, {.beam = 2, .max_len = 20})[0];
+  auto alone = [&](const std::string& text) {
+    return translate_text(*loaded.model, loaded.codec, {text}, {.beam = 2, .max_len = 20})[0];
   };
-  CHECK(out[0] == alone({"the", "dog", "sees", "a", "cat"}));
+  CHECK(out[0] == alone("the dog sees a cat"));
   CHECK(!out[0].empty());
   CHECK(out[1].empty());
-  CHECK(out[2] == alone({"<unk>"}));
-  CHECK(out[3] == alone(std::vector<std::string>(loaded.model->options.max_len, "dog")));
+  CHECK(out[2] == alone("<unk>"));
+  CHECK(out[3] == alone(data::join(std::vector<std::string>(loaded.model->options.max_len, "dog"))));
   const auto pairs = data::read_parallel(toy("valid.src"), toy("valid.tgt"), {});
-  const EvalResult e = evaluate(*loaded.model, loaded.src_vocab, loaded.tgt_vocab,
+  const EvalResult e = evaluate(*loaded.model, loaded.codec,
                                 std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len = 20});
   CHECK(e.sentences == 50);
   CHECK(e.perplexity == doctest::Approx(std::exp(e.loss)));
@@ -150,8 +150,8 @@ TEST_CASE("checkpoint: every float of the training state reads back exactly") {
   Adam adam(model.parameters(), {});
   for (const double best : {2.0 / 3.0, 1.2345678901234567e-7, std::numeric_limits<double>::infinity()}) {
     TrainingState state{.step = 7, .best_valid_loss = best, .bad_validations = 2};
-    save_checkpoint(run.path, model, adam, state);
-    const TrainingState read = load_checkpoint(run.path, model, adam);
+    save_checkpoint(run.path, model, adam, nullptr, state);
+    const TrainingState read = load_checkpoint(run.path, model, adam, nullptr);
     CHECK(read.best_valid_loss == best);  // 6 significant digits would read 0.666667 back
     CHECK(read.bad_validations == 2);
   }

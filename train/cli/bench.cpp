@@ -158,24 +158,26 @@ std::string run_decode_benchmark(const DecodeBenchOptions& o) {
   std::ifstream in(o.src);
   MT_CHECK(in.good(), o.src, ": cannot open");
   MT_CHECK(o.batch >= 1 && o.max_len >= 1, "bench: --batch and --max-len must be >= 1");
-  const auto sentences = data::read_sentences(in, o.src, {.lowercase = loaded.config.data.lowercase});
+  const std::vector<std::string> sentences = data::read_text_lines(in, o.src);
+  std::vector<size_t> lengths;  // in source tokens
+  for (const std::string& s : sentences) lengths.push_back(loaded.codec.src_tokenizer->encode(s).size());
   // The batching of bench/torch_decode.py: sentences by length (stable), o.batch at a time, each
   // batch decoded as one; the first batch once before the clock starts.
   std::vector<size_t> order(sentences.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sentences[a].size() < sentences[b].size(); });
-  std::vector<std::vector<std::vector<std::string>>> batches;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lengths[a] < lengths[b]; });
+  std::vector<std::vector<std::string>> batches;
   for (size_t i = 0; i < order.size(); i += o.batch) {
     batches.emplace_back();
     for (size_t j = i; j < std::min(order.size(), i + o.batch); ++j) batches.back().push_back(sentences[order[j]]);
   }
   const DecodeOptions options{.beam = o.beam, .max_len = o.max_len, .max_tokens = int64_t{1} << 40};  // one batch each
-  translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, batches.front(), options);  // warm-up
+  translate_text(*loaded.model, loaded.codec, batches.front(), options);  // warm-up
   std::vector<std::string> hyps(sentences.size());
   const auto start = std::chrono::steady_clock::now();
   size_t next = 0;
   for (const auto& batch : batches) {
-    for (const std::string& h : translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, batch, options)) {
+    for (const std::string& h : translate_text(*loaded.model, loaded.codec, batch, options)) {
       hyps[order[next++]] = h;
     }
   }

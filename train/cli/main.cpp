@@ -25,6 +25,7 @@
 #include "train/insight/report.h"
 #include "train/loop/trainer.h"
 #include "train/run/checkpoint.h"
+#include "train/run/tokenizers.h"
 #include "train/run/config.h"
 #include "train/translate/evaluate.h"
 
@@ -104,9 +105,8 @@ int run_translate(const std::vector<std::string>& args) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const auto sources = data::read_sentences(std::cin, "stdin", {.lowercase = loaded.config.data.lowercase});
-  const auto hypotheses =
-      translate_text(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, sources, decode_options(vm, loaded.config));
+  const std::vector<std::string> sources = data::read_text_lines(std::cin, "stdin");
+  const auto hypotheses = translate_text(*loaded.model, loaded.codec, sources, decode_options(vm, loaded.config));
   std::string out;  // written at once: no partial output on an error
   for (const auto& h : hypotheses) out += h + "\n";
   std::cout << out << std::flush;
@@ -124,12 +124,11 @@ int run_eval(const std::vector<std::string>& args) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const auto pairs = data::read_parallel(vm["src"].as<std::string>(), vm["ref"].as<std::string>(),
-                                         {.lowercase = loaded.config.data.lowercase});
-  const EvalResult r =
-      evaluate(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, pairs, decode_options(vm, loaded.config));
+  const auto pairs = data::tokenize_pairs(data::read_parallel_text(vm["src"].as<std::string>(), vm["ref"].as<std::string>()),
+                                          *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
+  const EvalResult r = evaluate(*loaded.model, loaded.codec, pairs, decode_options(vm, loaded.config));
   for (int64_t i = 0; i < std::min<int64_t>(vm["show"].as<int64_t>(), r.sentences); ++i) {
-    std::cout << "src: " << data::join(pairs[i].src) << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
+    std::cout << "src: " << pairs[i].src_text << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
               << "\n";
   }
   std::cout << (vm.count("json") ? eval_json(r) : eval_text(r)) << "\n";
@@ -174,15 +173,19 @@ int run_explain(const std::vector<std::string>& args) {
     loaded = load_for_inference(vm["checkpoint"].as<std::string>());
   } else {
     loaded.config = load_config(vm["config"].as<std::string>());
-    build_vocabularies(loaded.config, read_split(loaded.config.data, "train"), loaded.src_vocab, loaded.tgt_vocab);
+    const std::vector<data::TextPair> train_text = read_split(loaded.config.data, "train");
+    prepare_tokenizers(loaded.config, train_text, "", loaded.codec, std::cerr);  // kept in memory only
+    build_vocabularies(loaded.config,
+                       data::tokenize_pairs(train_text, *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer),
+                       loaded.codec);
     manual_seed(static_cast<uint64_t>(loaded.config.train.seed));
     loaded.model = std::make_unique<nn::Transformer>(
-        model_options(loaded.config, loaded.src_vocab.size(), loaded.tgt_vocab.size()));
+        model_options(loaded.config, loaded.codec.src_vocab.size(), loaded.codec.tgt_vocab.size()));
   }
   loaded.model->eval();
-  const bool lowercase = loaded.config.data.lowercase;
-  explain(*loaded.model, loaded.src_vocab, loaded.tgt_vocab, data::tokenize(vm["src"].as<std::string>(), lowercase),
-          data::tokenize(vm["tgt"].as<std::string>(), lowercase), std::cout);
+  explain(*loaded.model, loaded.codec.src_vocab, loaded.codec.tgt_vocab,
+          loaded.codec.src_tokenizer->encode(vm["src"].as<std::string>()),
+          loaded.codec.tgt_tokenizer->encode(vm["tgt"].as<std::string>()), std::cout);
   return 0;
 }
 

@@ -71,17 +71,16 @@ std::vector<AttentionMap> record_attention(const nn::Transformer& model, const s
 
 SentenceAttention attend_sentence(const LoadedModel& loaded, const std::string& src, const std::string& forced_tgt,
                                   const DecodeOptions& decode) {
-  const bool lowercase = loaded.config.data.lowercase;
-  const std::vector<int32_t> src_ids = loaded.src_vocab.encode(data::tokenize(src, lowercase));
+  const std::vector<int32_t> src_ids = loaded.codec.encode_source(src);
   MT_CHECK(!src_ids.empty(), "attention: the source sentence is empty");
   std::vector<int32_t> output = forced_tgt.empty() ? translate(*loaded.model, {src_ids}, decode).front()
-                                                   : loaded.tgt_vocab.encode(data::tokenize(forced_tgt, lowercase));
+                                                   : loaded.codec.encode_target(forced_tgt);
   // The decoder reads <bos> + output: at most max_len positions.
   const size_t room = static_cast<size_t>(loaded.model->options.max_len - 1);
   if (output.size() > room) output.resize(room);
   SentenceAttention result;
-  result.src_tokens = loaded.src_vocab.decode(src_ids);
-  result.output_tokens = loaded.tgt_vocab.decode(output);
+  result.src_tokens = loaded.codec.src_vocab.decode(src_ids);
+  result.output_tokens = loaded.codec.tgt_vocab.decode(output);
   result.maps = record_attention(*loaded.model, src_ids, output, result.src_tokens, result.output_tokens);
   return result;
 }

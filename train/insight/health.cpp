@@ -116,27 +116,36 @@ HealthReport HealthMonitor::after_step(int64_t step, double lr) {
     r.group_update_ratios.emplace_back(group, dw.second > 0 ? std::sqrt(dw.first / dw.second) : 0.0);
   }
 
-  // The sane ranges (docs/health.md).
-  auto warn = [&](const std::string& text) { r.warnings.push_back(text); };
+  // The sane ranges (docs/health.md); each warning says its likely cause and the fix.
+  auto warn = [&](const std::string& condition, const std::string& text) {
+    r.conditions.push_back(condition);
+    r.warnings.push_back(text);
+  };
   if (!(r.grad_norm <= limits_.max_grad_norm)) {
-    warn(str("gradient norm ", number(r.grad_norm), " > ", limits_.max_grad_norm,
-             ": exploding gradients (lower optim.lr, set optim.clip_norm, or warm up longer)"));
+    warn("exploding gradients", str("gradient norm ", number(r.grad_norm), " > ", limits_.max_grad_norm,
+                                    ": exploding gradients; likely cause: a learning rate too high for the model or "
+                                    "too short a warmup; fix: lower optim.lr, raise optim.warmup, keep optim.clip_norm"));
   } else if (r.grad_norm < limits_.min_grad_norm) {
-    warn(str("gradient norm ", number(r.grad_norm), " < ", limits_.min_grad_norm,
-             ": vanishing gradients, nothing reaches the weights"));
+    warn("vanishing gradients", str("gradient norm ", number(r.grad_norm), " < ", limits_.min_grad_norm,
+                                    ": vanishing gradients, nothing reaches the weights; likely cause: a loss that "
+                                    "is already 0 or masked away (check the targets and data.max_len)"));
   }
   if (r.update_ratio > limits_.max_update_ratio) {
-    warn(str("update/weight ratio ", number(r.update_ratio), " > ", limits_.max_update_ratio,
-             ": each step rewrites the weights (learning rate too high?)"));
+    warn("large updates", str("update/weight ratio ", number(r.update_ratio), " > ", limits_.max_update_ratio,
+                              ": each step rewrites the weights; likely cause: the learning rate; fix: lower optim.lr "
+                              "or raise optim.warmup"));
   } else if (r.update_ratio < limits_.min_update_ratio && lr > 0.0) {
-    warn(str("update/weight ratio ", number(r.update_ratio), " < ", limits_.min_update_ratio,
-             ": the weights barely move (learning rate too low?)"));
+    warn("tiny updates", str("update/weight ratio ", number(r.update_ratio), " < ", limits_.min_update_ratio,
+                             ": the weights barely move; likely cause: the learning rate; fix: raise optim.lr"));
   }
   for (const AttentionHealth& a : r.attention) {
     const double least = *std::min_element(a.saturated.begin(), a.saturated.end());
     if (least > limits_.max_saturated) {
-      warn(str(a.path, ": every head puts > 99% of nearly every row on one key (", number(100 * least),
-               "% of rows at least): the softmax is saturated and passes almost no gradient"));
+      warn("saturated " + a.path,
+           str(a.path, ": every head puts > 99% of nearly every row on one key (", number(100 * least),
+               "% of rows at least): the softmax is saturated and passes almost no gradient; likely cause: inputs "
+               "at a large scale, e.g. embeddings N(0,1) times sqrt(D) against positions of std 0.7; fix: "
+               "model.embedding_init = scaled, or model.norm_first = true"));
     }
   }
   return r;
@@ -182,9 +191,33 @@ std::string HealthReport::summary() const {
     out += str("; attention entropy ", number(low), "..", number(high), " nats over ", heads, " heads, ",
                number(100 * saturated / heads), "% of rows saturated");
   }
-  out += "\n";
-  for (const std::string& w : warnings) out += "warning: step " + std::to_string(step) + ": " + w + "\n";
   return out;
+}
+
+std::vector<std::string> WarningLog::note(const HealthReport& report) {
+  ++reports_;
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < report.conditions.size(); ++i) {
+    auto it = std::find_if(seen_.begin(), seen_.end(), [&](const Seen& s) { return s.condition == report.conditions[i]; });
+    if (it == seen_.end()) {
+      seen_.push_back({report.conditions[i], report.warnings[i], report.step, report.step, 0});
+      it = seen_.end() - 1;
+      lines.push_back(str("warning: step ", report.step, ": ", report.warnings[i],
+                          " (logged once; repeats are counted at the end)"));
+    }
+    ++it->count;
+    it->last_step = report.step;
+  }
+  return lines;
+}
+
+std::vector<std::string> WarningLog::summary() const {
+  std::vector<std::string> lines;
+  for (const Seen& s : seen_) {
+    lines.push_back(str("health: ", s.condition, " at ", s.count, " of ", reports_, " health reports (steps ",
+                        s.first_step, "..", s.last_step, ")"));
+  }
+  return lines;
 }
 
 }  // namespace mt

@@ -30,12 +30,31 @@ struct HealthReport {
   double update_ratio = 0.0;  // ||ΔW|| / ||W|| over every parameter
   std::vector<std::pair<std::string, double>> group_grad_norms, group_update_ratios;
   std::vector<AttentionHealth> attention;
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;    // each with its likely cause and fix
+  std::vector<std::string> conditions;  // what each warning is about ("saturated:encoder.layers.0...")
 
   /// The record for metrics.jsonl: {"step": ..., "health": {...}}, figures to 4 digits.
   nlohmann::ordered_json json() const;
-  /// A few log lines: the global figures, the extremes per group and head, then the warnings.
+  /// One log line: the global figures and the extremes per group and head (warnings apart).
   std::string summary() const;
+};
+
+/// The log's warnings: each condition is logged once, when it first appears, with its cause and
+/// fix; later repeats are only counted, and summary() reports them all at the end of training.
+class WarningLog {
+ public:
+  /// The log lines for this report's warnings that are new (empty when none is).
+  std::vector<std::string> note(const HealthReport& report);
+  /// One line per condition seen: how many health reports raised it, the first and last step.
+  std::vector<std::string> summary() const;
+
+ private:
+  struct Seen {
+    std::string condition, text;
+    int64_t first_step = 0, last_step = 0, count = 0;
+  };
+  std::vector<Seen> seen_;  // in order of first appearance
+  int64_t reports_ = 0;
 };
 
 /// The sane ranges: outside them, a warning (docs/health.md explains each).

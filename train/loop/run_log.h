@@ -39,6 +39,8 @@ class RunLog {
   void close();
   /// Seconds since the log was made (training time).
   double elapsed() const;
+  /// elapsed() plus the training time of the earlier runs of a resumed run.
+  double total_elapsed() const { return elapsed_before_ + elapsed(); }
 
   static std::string clock_text(double seconds);  // "m:ss"
 

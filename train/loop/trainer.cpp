@@ -27,15 +27,6 @@ namespace {
 
 volatile std::sig_atomic_t g_stop_requested = 0;
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
-  if (o.optimizer == OptimizerKind::kSgd) {
-    return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
-  }
-  const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
-  if (o.optimizer == OptimizerKind::kAdamW) return std::make_unique<AdamW>(params, adam);
-  return std::make_unique<Adam>(params, adam);
-}
-
 int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
   const int64_t epochs = t.epochs * batches_per_epoch;
   return t.max_steps > 0 ? std::min(t.max_steps, epochs) : epochs;
@@ -50,7 +41,9 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
     : config_(config), dir_(create_run_dir(config.train.run_dir)), out_(log),
       data_(load_run_data(config, resume, dir_, log)),
       model_(build_model(config, data_)),
-      optimizer_(make_optimizer(config.optim, model_.parameters())),
+      optimizer_(build_optimizer(config.optim, model_.parameters())),
+      average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_.parameters(), config.train.ema)
+                                       : nullptr),
       schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
                 .total = config.train.max_steps},
       batcher_(data_.examples, config.data.max_tokens, static_cast<uint64_t>(config.train.seed)),
@@ -60,7 +53,7 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
   state_.random_seed = random_seed();
   double elapsed_before = 0.0;  // training time of the runs before a resume
   if (resume) {
-    state_ = load_checkpoint(dir_, model_, *optimizer_);
+    state_ = load_checkpoint(dir_, model_, *optimizer_, average_.get());
     if (state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches().size())) {
       ++state_.epoch, state_.batch_in_epoch = 0;  // saved at the end of an epoch (as earlier versions did)
     }
@@ -97,11 +90,16 @@ void Trainer::write_or_stop(const Write& write) {
 
 bool Trainer::running() const {
   const TrainConfig& t = config_.train;
-  return !stop_ && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
+  return !stop_ && !out_of_time() && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
+}
+
+bool Trainer::out_of_time() const {
+  return config_.train.time_limit > 0.0f && log_->total_elapsed() >= 60.0 * config_.train.time_limit;
 }
 
 const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
   if (loaded_epoch_ != state_.epoch) {
+    sample_epoch(config_, state_.epoch, data_);  // with subword sampling, this epoch's segmentations
     epoch_batches_ = batcher_.epoch_batches(state_.epoch);
     loaded_epoch_ = state_.epoch;
   }
@@ -145,11 +143,11 @@ bool Trainer::step(const data::Batch& batch) {
   if (health_now) health_.before_step();
   optimizer_->step();
   ++state_.step;
+  if (average_) average_->update(state_.step);
   if (health_now) {
     const HealthReport report = health_.after_step(state_.step, lr);
-    std::string summary = report.summary();
-    if (!summary.empty() && summary.back() == '\n') summary.pop_back();
-    log_->line(summary);
+    log_->line(report.summary());
+    for (const std::string& w : warnings_.note(report)) log_->line(w);
     write_or_stop([&] { log_->record(report.json()); });
   }
   last_loss_ = loss.item();
@@ -188,17 +186,18 @@ void Trainer::validate() {
   const ProfilePause not_a_training_step;
   const TrainConfig& t = config_.train;
   if (data_.valid.empty()) return;
-  const double loss = teacher_forced_loss(model_, data_.src_vocab, data_.tgt_vocab, data_.valid, config_.data.max_tokens);
+  const AveragedWeights averaged(average_.get());  // validate, and keep as best, the average
+  const double loss = teacher_forced_loss(model_, data_.codec, data_.valid, config_.data.max_tokens);
   double bleu = -1.0;
   const auto sentences = std::min<int64_t>(t.valid_bleu_sentences, data_.valid.size());
   if (sentences > 0) {
     const std::vector<data::SentencePair> pairs(data_.valid.begin(), data_.valid.begin() + sentences);
     const DecodeOptions decode{.beam = 1, .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
-    const EvalResult e = evaluate(model_, data_.src_vocab, data_.tgt_vocab, pairs, decode);
+    const EvalResult e = evaluate(model_, data_.codec, pairs, decode);
     bleu = e.bleu.score;
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();  // a few translations, for the run report
     for (size_t i = 0; i < std::min<size_t>(3, e.hypotheses.size()); ++i) {
-      samples.push_back({{"src", data::join(pairs[i].src)}, {"ref", e.references[i]}, {"hyp", e.hypotheses[i]}});
+      samples.push_back({{"src", pairs[i].src_text}, {"ref", e.references[i]}, {"hyp", e.hypotheses[i]}});
     }
     write_or_stop([&] { log_->record({{"step", state_.step}, {"samples", samples}}); });
   }
@@ -231,13 +230,15 @@ void Trainer::save() {
 }
 
 void Trainer::write_checkpoint() {
-  write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, state_); });
+  write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, average_.get(), state_); });
   saved_step_ = state_.step;
 }
 
 TrainResult Trainer::finish() {
   TrainResult result{.steps = state_.step, .last_loss = last_loss_, .seconds = log_->elapsed(),
                      .interrupted = interrupted_, .skipped_steps = state_.skipped_steps};
+  for (const std::string& w : warnings_.summary()) log_->line(w);
+  if (out_of_time()) log_->line(str("time limit: train.time_limit = ", config_.train.time_limit, " minutes reached"));
   log_->close();
   const int64_t done = state_.step - first_step_;
   if (config_.train.profile) {
@@ -267,19 +268,18 @@ void Trainer::test(TrainResult& result) {
   const LoadedModel best = load_for_inference(dir_);
   const DecodeOptions decode{.beam = config_.decode.beam, .length_penalty = config_.decode.length_penalty,
                              .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
-  const EvalResult r = evaluate(*best.model, best.src_vocab, best.tgt_vocab, data_.test, decode);
+  const EvalResult r = evaluate(*best.model, best.codec, data_.test, decode);
   for (int64_t i = 0; i < std::min<int64_t>(config_.train.show_translations, r.sentences); ++i) {
-    out_ << "  src: " << data::join(data_.test[i].src) << "\n  ref: " << r.references[i] << "\n  hyp: "
+    out_ << "  src: " << data_.test[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: "
          << r.hypotheses[i] << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
   }
-  char line[256];
-  std::snprintf(line, sizeof(line), "test: %lld sentences  BLEU %.2f  exact match %.2f%%  loss %.4f  ppl %.3f",
-                (long long)r.sentences, r.bleu.score, 100.0 * r.exact_match, r.loss, r.perplexity);
-  out_ << line << "\n";
+  out_ << "test: " << eval_text(r) << "\n";
   result.test_bleu = r.bleu.score;
+  result.test_chrf = r.chrf.score;
   result.test_exact_match = r.exact_match;
   write_or_stop([&] {
-    log_->record({{"step", state_.step}, {"test_bleu", r.bleu.score}, {"test_exact_match", r.exact_match},
+    log_->record({{"step", state_.step}, {"test_bleu", r.bleu.score}, {"test_chrf", r.chrf.score},
+                  {"bleu_signature", r.bleu.signature}, {"test_exact_match", r.exact_match},
                   {"test_loss", r.loss}, {"test_sentences", r.sentences}});
   });
 }

@@ -2,7 +2,8 @@
 // vocabularies, model, optimizer, schedule, and the checkpoint when resuming), then takes one
 // batch after another; Trainer::step is forward, loss, backward, clip, the non-finite policy and
 // the update, as llm.c's loop. Every valid_every steps validate() scores the model (loss and
-// BLEU, best weights kept, early stopping) and save() writes a checkpoint. The log, the progress
+// BLEU, best weights kept, early stopping; the weight average stands in for the weights there
+// with train.ema) and save() writes a checkpoint. The log, the progress
 // bar and metrics.jsonl belong to the RunLog (run_log.h). Read next: ../cli/main.cpp.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include "train/loop/run_log.h"
 #include "train/optim/optimizer.h"
 #include "train/optim/schedule.h"
+#include "train/optim/weight_average.h"
 #include "train/run/checkpoint.h"
 #include "train/run/config.h"
 
@@ -29,7 +31,7 @@ struct TrainResult {
   int64_t steps = 0;
   double last_loss = 0.0;      // the last step's training loss
   double best_valid_loss = 0.0;
-  double test_bleu = -1.0, test_exact_match = -1.0;  // -1 without a test split
+  double test_bleu = -1.0, test_chrf = -1.0, test_exact_match = -1.0;  // -1 without a test split
   double seconds = 0.0;        // training time (without data loading and the final test)
   bool interrupted = false;    // stopped early by request_stop(); the checkpoint is saved
   int64_t skipped_steps = 0;   // non-finite steps skipped (train.nonfinite = skip)
@@ -49,7 +51,8 @@ class Trainer {
  public:
   Trainer(const Config& config, bool resume, std::ostream& log);
 
-  /// Whether there is a next batch: steps, epochs, early stopping and stop requests decide.
+  /// Whether there is a next batch: steps, epochs, the time limit, early stopping and stop
+  /// requests decide.
   bool running() const;
   /// The batch at the data position (the same sequence on a resumed run).
   data::Batch next_batch();
@@ -74,6 +77,7 @@ class Trainer {
   /// The batches of the epoch in progress, computed once per epoch.
   const std::vector<std::vector<int64_t>>& epoch_batches();
   nn::TargetLogits forward(const data::Batch& batch, bool health_now);
+  bool out_of_time() const;  // train.time_limit reached
   void write_checkpoint();
   void skip(const std::string& what);
   void test(TrainResult& result);
@@ -84,6 +88,7 @@ class Trainer {
   RunData data_;
   nn::Transformer model_;
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<WeightAverage> average_;  // with train.ema
   Schedule schedule_;
   TrainingState state_;
   data::Batcher batcher_;
@@ -93,6 +98,7 @@ class Trainer {
   std::unique_ptr<RunLog> log_;
   MaskChecker mask_checker_;
   HealthMonitor health_;
+  WarningLog warnings_;
   double last_loss_ = 0.0;
   bool stop_ = false, interrupted_ = false;
 };

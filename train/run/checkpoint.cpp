@@ -6,6 +6,7 @@
 
 #include "autograd/check.h"
 #include "train/run/safetensors.h"
+#include "train/run/tokenizers.h"
 
 namespace mt {
 
@@ -36,7 +37,7 @@ std::string optimizer_file(const std::string& run_dir, int64_t step) {
 // rename is the commit. A crash before it leaves the previous pair intact (its optimizer file is
 // only deleted after the commit), so the last good checkpoint always loads.
 void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,
-                     const TrainingState& s) {
+                     const WeightAverage* average, const TrainingState& s) {
   const Metadata meta = {{"step", std::to_string(s.step)},
                          {"epoch", std::to_string(s.epoch)},
                          {"batch_in_epoch", std::to_string(s.batch_in_epoch)},
@@ -47,7 +48,11 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
                          {"skipped_steps", std::to_string(s.skipped_steps)},
                          {"optimizer_steps", std::to_string(optimizer.steps())}};
   const std::string current = optimizer_file(run_dir, s.step);
-  save_safetensors(current, optimizer.state(), meta);
+  nn::NamedTensors state = optimizer.state();
+  if (average) {
+    for (auto& entry : average->state()) state.push_back(std::move(entry));
+  }
+  save_safetensors(current, state, meta);
   save_weights(model, run_file(run_dir, "model.safetensors"), {{"step", std::to_string(s.step)}});
   for (const auto& entry : std::filesystem::directory_iterator(run_dir)) {  // superseded states
     const std::string name = entry.path().filename().string();
@@ -58,7 +63,8 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
   }
 }
 
-TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer) {
+TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer,
+                              WeightAverage* average) {
   const std::string model_path = run_file(run_dir, "model.safetensors");
   Metadata meta, model_meta;
   const auto weights = load_safetensors(model_path, &model_meta);
@@ -69,7 +75,16 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
     throw Error(str(model_path, ": no step in the metadata; not a checkpoint written by minitrans train"));
   }
   const std::string opt_path = optimizer_file(run_dir, committed);
-  const auto opt_state = load_safetensors(opt_path, &meta);
+  auto opt_state = load_safetensors(opt_path, &meta);
+  std::map<std::string, Tensor> averaged;  // the weight average's entries, "ema.*"
+  for (auto it = opt_state.begin(); it != opt_state.end();) {
+    if (it->first.rfind("ema.", 0) == 0) {
+      averaged.insert(*it);
+      it = opt_state.erase(it);
+    } else {
+      ++it;
+    }
+  }
   auto get = [&](const char* key) {
     auto it = meta.find(key);
     MT_CHECK(it != meta.end(), opt_path, ": metadata '", key, "' is missing");
@@ -98,6 +113,7 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
   }
   try {
     optimizer.load_state(opt_state, std::stoll(get("optimizer_steps")));
+    if (average) average->load_state(averaged);
   } catch (const Error& e) {
     throw Error(str(opt_path, ": ", e.what()));
   }
@@ -115,10 +131,11 @@ LoadedModel load_for_inference(const std::string& run_dir) {
   MT_CHECK(std::filesystem::is_directory(run_dir), run_dir, ": not a run directory");
   LoadedModel loaded;
   loaded.config = load_config(run_file(run_dir, "config.ini"));
-  loaded.src_vocab = data::Vocab::load(run_file(run_dir, "src_vocab.txt"));
-  loaded.tgt_vocab = data::Vocab::load(run_file(run_dir, "tgt_vocab.txt"));
+  load_tokenizers(loaded.config, run_dir, loaded.codec);
+  loaded.codec.src_vocab = data::Vocab::load(run_file(run_dir, "src_vocab.txt"));
+  loaded.codec.tgt_vocab = data::Vocab::load(run_file(run_dir, "tgt_vocab.txt"));
   loaded.model = std::make_unique<nn::Transformer>(
-      model_options(loaded.config, loaded.src_vocab.size(), loaded.tgt_vocab.size()));
+      model_options(loaded.config, loaded.codec.src_vocab.size(), loaded.codec.tgt_vocab.size()));
   const std::string best = run_file(run_dir, "best_model.safetensors");
   const std::string weights = std::filesystem::exists(best) ? best : run_file(run_dir, "model.safetensors");
   load_weights(*loaded.model, weights);

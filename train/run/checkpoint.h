@@ -14,10 +14,12 @@
 #include <memory>
 #include <string>
 
+#include "data/codec.h"
 #include "data/vocab.h"
 #include "nn/transformer.h"
 #include "train/run/config.h"
 #include "train/optim/optimizer.h"
+#include "train/optim/weight_average.h"
 
 namespace mt {
 
@@ -36,20 +38,22 @@ std::string run_file(const std::string& run_dir, const std::string& name);
 /// Creates the run directory (and its parents) if needed; returns `dir`.
 const std::string& create_run_dir(const std::string& dir);
 
-/// Writes the optimizer state (with `state` as metadata), then the weights.
+/// Writes the optimizer state and the weight average if there is one (with `state` as
+/// metadata), then the weights.
 void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, const Optimizer& optimizer,
-                     const TrainingState& state);
+                     const WeightAverage* average, const TrainingState& state);
 /// Restores what save_checkpoint wrote; the two files must carry the same step.
-TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer);
+TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer,
+                              WeightAverage* average);
 
 /// The config's model options (config.model) with these vocabulary sizes.
 nn::TransformerOptions model_options(const Config& config, int64_t src_vocab, int64_t tgt_vocab);
 
-/// A trained model ready to translate: config, vocabularies, and the best weights (or the
+/// A trained model ready to translate: config, tokenizers and vocabularies, the best weights (or the
 /// latest if no validation ever ran).
 struct LoadedModel {
   Config config;
-  data::Vocab src_vocab, tgt_vocab;
+  data::Codec codec;  // tokenizers and vocabularies
   std::unique_ptr<nn::Transformer> model;
 };
 LoadedModel load_for_inference(const std::string& run_dir);

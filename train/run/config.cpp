@@ -228,6 +228,7 @@ nn::TransformerOptions default_model_options() {
 
 std::string option_name(OptimizerKind kind) { return format(kind); }
 std::string option_name(ScheduleKind kind) { return format(kind); }
+std::string option_name(data::SubwordModel kind) { return format(kind); }
 
 std::string config_help() {
   Config c;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/tokenizer.h"
 #include "nn/transformer.h"
 #include "train/optim/schedule.h"
 
@@ -21,10 +22,19 @@ namespace mt {
 /// These are the defaults of a config (a small model), not of nn::TransformerOptions.
 nn::TransformerOptions default_model_options();
 
+enum class TokenizerKind { kWhitespace, kSentencePiece };
+
 struct DataConfig {
-  std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;
+  std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;  // plain or .gz
   std::string train_tsv, valid_tsv, test_tsv;  // alternative to the *_src/*_tgt pairs
-  bool lowercase = false;
+  bool lowercase = false;  // Unicode lowercasing of every side, references included
+  TokenizerKind tokenizer = TokenizerKind::kWhitespace;
+  data::SubwordModel spm_type = data::SubwordModel::kUnigram;
+  int64_t spm_vocab_size = 8000;
+  float spm_character_coverage = 1.0f;
+  std::string spm_model;                  // a joint model to load (shared_vocab); "": train one
+  std::string spm_src_model, spm_tgt_model;  // separate models to load; "": train them
+  float spm_alpha = 0.0f;                 // subword sampling at training time; 0: none
   int64_t min_freq = 1;
   int64_t max_vocab = 0;  // 0: no limit
   bool shared_vocab = false;
@@ -69,6 +79,8 @@ struct TrainConfig {
   bool check_masks = true;
 #endif
   NonFinite nonfinite = NonFinite::kStop;  // stop the run (with a message), or skip the step
+  float time_limit = 0.0f;  // minutes of training, then the final validation and test; 0: none
+  float ema = 0.0f;         // decay of the weights' exponential moving average; 0: none
 };
 
 struct DecodeConfig {
@@ -111,6 +123,7 @@ std::string config_help();
 /// The name a config file uses for an enum value ("adamw", "cosine", "gelu", ...).
 std::string option_name(OptimizerKind kind);
 std::string option_name(ScheduleKind kind);
+std::string option_name(data::SubwordModel kind);
 
 /// The message for a Boost.Program_options error, built without calling its what(): Boost's
 /// placeholder substitution there never ends when a value contains a placeholder (found by

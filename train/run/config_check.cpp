@@ -27,82 +27,137 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return previous[b.size()];
 }
 
-}  // namespace
-
-void validate(const Config& c) {
-  auto at = [&](const std::string& key) {
-    auto it = c.source.find(key);
-    const std::string where = it == c.source.end() ? "default" : it->second;
+// Where a key's value came from, and checks that name it.
+class Checker {
+ public:
+  explicit Checker(const Config& c) : c_(c) {}
+  std::string at(const std::string& key) const {
+    auto it = c_.source.find(key);
+    const std::string where = it == c_.source.end() ? "default" : it->second;
     return str(where == "default" ? "default value" : where, ": ", key);
-  };
-  auto require = [&](bool ok, const std::string& key, const std::string& what, const auto& value) {
+  }
+  template <typename T>
+  void require(bool ok, const std::string& key, const std::string& what, const T& value) const {
     MT_CHECK(ok, at(key), " must be ", what, ", got ", value);
-  };
+  }
+
+ private:
+  const Config& c_;
+};
+
+void validate_model(const Config& c, const Checker& k) {
   const nn::LayerOptions& m = c.model.layer;
-  require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
-  require(m.heads >= 1, "model.heads", ">= 1", m.heads);
-  MT_CHECK(m.d_model % m.heads == 0, at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
-           m.heads, " (", at("model.heads").substr(0, at("model.heads").rfind(": ")), ")");
-  require(c.model.encoder_layers >= 1, "model.layers", ">= 1", c.model.encoder_layers);
-  require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
-  require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
+  k.require(m.d_model >= 1, "model.d_model", ">= 1", m.d_model);
+  k.require(m.heads >= 1, "model.heads", ">= 1", m.heads);
+  MT_CHECK(m.d_model % m.heads == 0, k.at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
+           m.heads, " (", k.at("model.heads").substr(0, k.at("model.heads").rfind(": ")), ")");
+  k.require(c.model.encoder_layers >= 1, "model.layers", ">= 1", c.model.encoder_layers);
+  k.require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
+  k.require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
   auto require_registered = [&](const std::vector<std::string>& names, const std::string& key, const char* what,
                                 const std::string& value) {
     std::string list;
     for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-    require(std::find(names.begin(), names.end(), value) != names.end(), key,
-            str("a registered ", what, " (", list, "; a program's own ", what, " needs that program)"), value);
+    k.require(std::find(names.begin(), names.end(), value) != names.end(), key,
+              str("a registered ", what, " (", list, "; a program's own ", what, " needs that program)"), value);
   };
   require_registered(nn::feed_forward_names(), "model.feed_forward", "block", m.feed_forward);
   require_registered(nn::norm_names(), "model.norm", "norm", m.norm);
-  require(c.model.max_len >= 2, "model.max_positions", ">= 2", c.model.max_len);
+  k.require(c.model.max_len >= 2, "model.max_positions", ">= 2", c.model.max_len);
+}
+
+void validate_tokenizer(const DataConfig& d, const Checker& k) {
+  const DataConfig defaults;
+  const bool spm = d.tokenizer == TokenizerKind::kSentencePiece;
+  const std::pair<const char*, bool> changed[] = {  // SentencePiece settings away from their defaults
+      {"data.spm_type", d.spm_type != defaults.spm_type},
+      {"data.spm_vocab_size", d.spm_vocab_size != defaults.spm_vocab_size},
+      {"data.spm_character_coverage", d.spm_character_coverage != defaults.spm_character_coverage},
+      {"data.spm_model", !d.spm_model.empty()},
+      {"data.spm_src_model", !d.spm_src_model.empty()},
+      {"data.spm_tgt_model", !d.spm_tgt_model.empty()},
+      {"data.spm_alpha", d.spm_alpha != defaults.spm_alpha}};
+  for (const auto& [key, is_changed] : changed) {
+    MT_CHECK(spm || !is_changed, k.at(key), " needs data.tokenizer = sentencepiece (it is whitespace)");
+  }
+  k.require(d.spm_vocab_size >= 8, "data.spm_vocab_size", ">= 8", d.spm_vocab_size);
+  k.require(d.spm_character_coverage > 0.0f && d.spm_character_coverage <= 1.0f, "data.spm_character_coverage",
+            "in (0, 1]", d.spm_character_coverage);
+  k.require(d.spm_alpha >= 0.0f && d.spm_alpha < 1.0f, "data.spm_alpha", "in [0, 1)", d.spm_alpha);
+  MT_CHECK(d.shared_vocab || d.spm_model.empty(), k.at("data.spm_model"),
+           " is one joint model and needs data.shared_vocab = true; give data.spm_src_model and data.spm_tgt_model");
+  MT_CHECK(!d.shared_vocab || (d.spm_src_model.empty() && d.spm_tgt_model.empty()),
+           k.at(d.spm_src_model.empty() ? "data.spm_tgt_model" : "data.spm_src_model"),
+           ": with data.shared_vocab = true both sides share one model: give data.spm_model");
+}
+
+void validate_data(const Config& c, const Checker& k) {
   const DataConfig& d = c.data;
-  require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
-  require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
-  require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
-  MT_CHECK(d.max_len < c.model.max_len, at("data.max_len"), " = ", d.max_len,
+  k.require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
+  k.require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
+  k.require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
+  MT_CHECK(d.max_len < c.model.max_len, k.at("data.max_len"), " = ", d.max_len,
            " must be below model.max_positions = ", c.model.max_len, " (a target also holds <bos>)");
-  require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
-          d.max_tokens);
+  k.require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
+            d.max_tokens);
   for (const char* split : {"train", "valid", "test"}) {
     const std::string s = split;
     const std::string& src = s == "train" ? d.train_src : s == "valid" ? d.valid_src : d.test_src;
     const std::string& tgt = s == "train" ? d.train_tgt : s == "valid" ? d.valid_tgt : d.test_tgt;
     const std::string& tsv = s == "train" ? d.train_tsv : s == "valid" ? d.valid_tsv : d.test_tsv;
-    MT_CHECK(src.empty() == tgt.empty(), at("data." + s + (src.empty() ? "_tgt" : "_src")), " is set but data.", s,
+    MT_CHECK(src.empty() == tgt.empty(), k.at("data." + s + (src.empty() ? "_tgt" : "_src")), " is set but data.", s,
              src.empty() ? "_src" : "_tgt", " is not");
-    MT_CHECK(src.empty() || tsv.empty(), at("data." + s + "_tsv"), ": give data.", s, "_src/_tgt or data.", s,
+    MT_CHECK(src.empty() || tsv.empty(), k.at("data." + s + "_tsv"), ": give data.", s, "_src/_tgt or data.", s,
              "_tsv, not both");
   }
-  const OptimConfig& o = c.optim;
-  require(o.lr > 0.0f, "optim.lr", "> 0", o.lr);
-  require(o.beta1 >= 0.0f && o.beta1 < 1.0f, "optim.beta1", "in [0, 1)", o.beta1);
-  require(o.beta2 >= 0.0f && o.beta2 < 1.0f, "optim.beta2", "in [0, 1)", o.beta2);
-  require(o.eps >= 0.0f, "optim.eps", ">= 0", o.eps);
-  require(o.weight_decay >= 0.0f, "optim.weight_decay", ">= 0", o.weight_decay);
-  require(o.momentum >= 0.0f && o.momentum < 1.0f, "optim.momentum", "in [0, 1)", o.momentum);
-  require(o.clip_norm >= 0.0f, "optim.clip_norm", ">= 0", o.clip_norm);
-  require(o.label_smoothing >= 0.0f && o.label_smoothing < 1.0f, "optim.label_smoothing", "in [0, 1)",
-          o.label_smoothing);
+  validate_tokenizer(d, k);
+}
+
+void validate_optim(const OptimConfig& o, const Checker& k) {
+  k.require(o.lr > 0.0f, "optim.lr", "> 0", o.lr);
+  k.require(o.beta1 >= 0.0f && o.beta1 < 1.0f, "optim.beta1", "in [0, 1)", o.beta1);
+  k.require(o.beta2 >= 0.0f && o.beta2 < 1.0f, "optim.beta2", "in [0, 1)", o.beta2);
+  k.require(o.eps >= 0.0f, "optim.eps", ">= 0", o.eps);
+  k.require(o.weight_decay >= 0.0f, "optim.weight_decay", ">= 0", o.weight_decay);
+  k.require(o.momentum >= 0.0f && o.momentum < 1.0f, "optim.momentum", "in [0, 1)", o.momentum);
+  k.require(o.clip_norm >= 0.0f, "optim.clip_norm", ">= 0", o.clip_norm);
+  k.require(o.label_smoothing >= 0.0f && o.label_smoothing < 1.0f, "optim.label_smoothing", "in [0, 1)",
+            o.label_smoothing);
   const bool noam = o.schedule == ScheduleKind::kNoam;
-  require(o.warmup >= (noam ? 1 : 0), "optim.warmup", noam ? ">= 1 for noam" : ">= 0", o.warmup);
+  k.require(o.warmup >= (noam ? 1 : 0), "optim.warmup", noam ? ">= 1 for noam" : ">= 0", o.warmup);
+}
+
+void validate_train(const Config& c, const Checker& k) {
   const TrainConfig& t = c.train;
-  require(!t.run_dir.empty(), "train.run_dir", "a directory", "''");
-  require(t.seed >= 0, "train.seed", ">= 0", t.seed);
-  require(t.epochs >= 1, "train.epochs", ">= 1", t.epochs);
-  require(t.max_steps >= 0, "train.max_steps", ">= 0", t.max_steps);
-  require(t.threads >= 0, "train.threads", ">= 0", t.threads);
-  require(t.log_every >= 1, "train.log_every", ">= 1", t.log_every);
-  require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
-  require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
-  require(t.patience >= 0, "train.patience", ">= 0", t.patience);
-  require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
+  const OptimConfig& o = c.optim;
+  k.require(!t.run_dir.empty(), "train.run_dir", "a directory", "''");
+  k.require(t.seed >= 0, "train.seed", ">= 0", t.seed);
+  k.require(t.epochs >= 1, "train.epochs", ">= 1", t.epochs);
+  k.require(t.max_steps >= 0, "train.max_steps", ">= 0", t.max_steps);
+  k.require(t.threads >= 0, "train.threads", ">= 0", t.threads);
+  k.require(t.log_every >= 1, "train.log_every", ">= 1", t.log_every);
+  k.require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
+  k.require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
+  k.require(t.patience >= 0, "train.patience", ">= 0", t.patience);
+  k.require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
+  k.require(t.time_limit >= 0.0f, "train.time_limit", ">= 0 minutes", t.time_limit);
+  k.require(t.ema >= 0.0f && t.ema < 1.0f, "train.ema", "in [0, 1)", t.ema);
   const bool decays = o.schedule == ScheduleKind::kLinear || o.schedule == ScheduleKind::kCosine;
-  MT_CHECK(!decays || t.max_steps > o.warmup, at("optim.schedule"), " = ", format(o.schedule), " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ",
-           t.max_steps);
-  require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
-  require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
-  require(c.decode.max_len >= 1, "decode.max_len", ">= 1", c.decode.max_len);
+  MT_CHECK(!decays || t.max_steps > o.warmup, k.at("optim.schedule"), " = ", format(o.schedule),
+           " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ", t.max_steps);
+}
+
+}  // namespace
+
+void validate(const Config& c) {
+  const Checker k(c);
+  validate_model(c, k);
+  validate_data(c, k);
+  validate_optim(c.optim, k);
+  validate_train(c, k);
+  k.require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
+  k.require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
+  k.require(c.decode.max_len >= 1, "decode.max_len", ">= 1", c.decode.max_len);
 }
 
 

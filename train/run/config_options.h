@@ -31,6 +31,8 @@ void visit_options(C& c, const Visit& v) {
   v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
   v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
   v("model.max_positions", c.model.max_len, "longest sequence the positions cover");
+  v("model.embedding_init", c.model.embedding_init,
+    "embedding tables: normal (N(0,1), as torch.nn.Embedding) or scaled (N(0,1/D), as Vaswani et al. and fairseq)");
   v("data.train_src", c.data.train_src, "training source file, one sentence per line");
   v("data.train_tgt", c.data.train_tgt, "training target file, aligned with train_src");
   v("data.valid_src", c.data.valid_src, "validation source file");
@@ -40,7 +42,18 @@ void visit_options(C& c, const Visit& v) {
   v("data.train_tsv", c.data.train_tsv, "training pairs as source<TAB>target (instead of train_src/train_tgt)");
   v("data.valid_tsv", c.data.valid_tsv, "validation pairs as TSV");
   v("data.test_tsv", c.data.test_tsv, "test pairs as TSV");
-  v("data.lowercase", c.data.lowercase, "lowercase ASCII letters when tokenizing");
+  v("data.lowercase", c.data.lowercase, "lowercase every side (Unicode), references included");
+  v("data.tokenizer", c.data.tokenizer, "whitespace (words) or sentencepiece (subword pieces of raw text)");
+  v("data.spm_type", c.data.spm_type, "SentencePiece model trained when none is given: unigram or bpe");
+  v("data.spm_vocab_size", c.data.spm_vocab_size, "pieces of a SentencePiece model trained here");
+  v("data.spm_character_coverage", c.data.spm_character_coverage,
+    "share of the training characters a trained SentencePiece model covers, in (0, 1]");
+  v("data.spm_model", c.data.spm_model,
+    "joint SentencePiece model to load (with data.shared_vocab; empty: train one into the run directory)");
+  v("data.spm_src_model", c.data.spm_src_model, "source SentencePiece model to load (empty: train one)");
+  v("data.spm_tgt_model", c.data.spm_tgt_model, "target SentencePiece model to load (empty: train one)");
+  v("data.spm_alpha", c.data.spm_alpha,
+    "subword sampling at training time (unigram: smoothing, bpe: dropout), never at validation or test; 0: off");
   v("data.min_freq", c.data.min_freq, "fewest occurrences for a token to enter a vocabulary");
   v("data.max_vocab", c.data.max_vocab, "largest vocabulary, specials included (0: no limit)");
   v("data.shared_vocab", c.data.shared_vocab, "one vocabulary for source and target");
@@ -73,6 +86,10 @@ void visit_options(C& c, const Visit& v) {
     "log gradient norms, update/weight ratios and attention entropy per layer at every log step");
   v("train.profile", c.train.profile, "print the time per op kind, forward and backward, of the training steps");
   v("train.nonfinite", c.train.nonfinite, "on a NaN or Inf loss or gradient: stop (with a message) or skip the step");
+  v("train.time_limit", c.train.time_limit,
+    "minutes of training: stop after the step that crosses it, then validate, save and test (0: no limit)");
+  v("train.ema", c.train.ema,
+    "decay of an exponential moving average of the weights, validated, kept and tested instead (0: off)");
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");
   v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
   v("decode.max_len", c.decode.max_len, "longest translation in tokens");
@@ -88,6 +105,21 @@ inline const Choices<nn::Activation>& choices(nn::Activation*) {
 inline const Choices<nn::AttentionImpl>& choices(nn::AttentionImpl*) {
   static const Choices<nn::AttentionImpl> c{{"fused", nn::AttentionImpl::kFused},
                                             {"reference", nn::AttentionImpl::kReference}};
+  return c;
+}
+inline const Choices<nn::EmbeddingInit>& choices(nn::EmbeddingInit*) {
+  static const Choices<nn::EmbeddingInit> c{{"normal", nn::EmbeddingInit::kNormal},
+                                            {"scaled", nn::EmbeddingInit::kScaled}};
+  return c;
+}
+inline const Choices<TokenizerKind>& choices(TokenizerKind*) {
+  static const Choices<TokenizerKind> c{{"whitespace", TokenizerKind::kWhitespace},
+                                        {"sentencepiece", TokenizerKind::kSentencePiece}};
+  return c;
+}
+inline const Choices<data::SubwordModel>& choices(data::SubwordModel*) {
+  static const Choices<data::SubwordModel> c{{"unigram", data::SubwordModel::kUnigram},
+                                             {"bpe", data::SubwordModel::kBpe}};
   return c;
 }
 inline const Choices<OptimizerKind>& choices(OptimizerKind*) {

@@ -75,22 +75,29 @@ std::string tokenize_13a(const std::string& input) {
                          [](std::string& o, char a, char b) { o += ' ', o += a, o += ' ', o += b; });
   spaced = rewrite_pairs(spaced, [](char a, char b) { return is_digit(a) && b == '-'; },
                          [](std::string& o, char a, char b) { o += a, o += ' ', o += b, o += ' '; });
-  return data::join(data::tokenize(spaced, false));
+  return data::join(data::split_whitespace(spaced));
 }
 
 BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
-                      const std::vector<std::vector<std::string>>& references, BleuSmoothing smoothing) {
+                      const std::vector<std::vector<std::string>>& references, const BleuOptions& options) {
   MT_CHECK(!references.empty(), "BLEU: no references");
   for (const auto& set : references) {
     MT_CHECK(set.size() == hypotheses.size(), "BLEU: ", hypotheses.size(), " hypotheses but a reference set of ",
              set.size());
   }
+  // As sacreBLEU prepares a segment: lowercased if asked, trailing whitespace cut, 13a, split.
+  const auto words = [&](const std::string& line) {
+    const std::string text = options.lowercase ? data::lowercase(line) : line;
+    return data::split_whitespace(tokenize_13a(std::string(data::rstrip(text))));
+  };
   long correct[4] = {0, 0, 0, 0}, total[4] = {0, 0, 0, 0};
   BleuScore result;
+  result.signature = str("nrefs:", references.size(), "|case:", options.lowercase ? "lc" : "mixed",
+                         "|eff:no|tok:13a|smooth:", options.smoothing == BleuSmoothing::kExp ? "exp" : "none");
   for (size_t i = 0; i < hypotheses.size(); ++i) {
-    const std::vector<std::string> hyp = data::tokenize(tokenize_13a(hypotheses[i]), false);
+    const std::vector<std::string> hyp = words(hypotheses[i]);
     std::vector<std::vector<std::string>> refs;
-    for (const auto& set : references) refs.push_back(data::tokenize(tokenize_13a(set[i]), false));
+    for (const auto& set : references) refs.push_back(words(set[i]));
     // The closest reference length; on a tie, the shorter.
     long closest = -1;
     for (const auto& r : refs) {
@@ -121,7 +128,7 @@ BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
       break;
     }
     if (correct[n] == 0) {
-      if (smoothing == BleuSmoothing::kExp) {
+      if (options.smoothing == BleuSmoothing::kExp) {
         smooth *= 2;
         result.precisions[n] = 100.0 / (smooth * total[n]);
       } else {

@@ -8,31 +8,30 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "data/batcher.h"
+#include "autograd/check.h"
 #include "data/text.h"
 
 namespace mt {
 
-std::vector<std::string> translate_text(nn::Transformer& model, const data::Vocab& src_vocab,
-                                        const data::Vocab& tgt_vocab,
-                                        const std::vector<std::vector<std::string>>& sources,
-                                        const DecodeOptions& options) {
+std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
+                                        const std::vector<std::string>& sources, const DecodeOptions& options) {
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& tokens : sources) {
-    std::vector<int32_t> s = src_vocab.encode(tokens);
+  for (const std::string& text : sources) {
+    std::vector<int32_t> s = codec.encode_source(text);
     if (static_cast<int64_t>(s.size()) > model.options.max_len) s.resize(model.options.max_len);
     ids.push_back(std::move(s));
   }
   std::vector<std::string> out;
-  for (const auto& hyp : translate(model, ids, options)) out.push_back(data::join(tgt_vocab.decode(hyp)));
+  for (const auto& hyp : translate(model, ids, options)) out.push_back(codec.decode_target(hyp));
   return out;
 }
 
-double teacher_forced_loss(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
                            const std::vector<data::SentencePair>& pairs, int64_t max_tokens) {
   const nn::EvalMode eval(model);
   NoGradGuard no_grad;
   const std::vector<data::Example> examples =
-      data::encode_pairs(pairs, src_vocab, tgt_vocab, model.options.max_len - 1, nullptr);
+      data::encode_pairs(pairs, codec.src_vocab, codec.tgt_vocab, model.options.max_len - 1, nullptr);
   const data::Batcher batcher(examples, std::max<int64_t>(max_tokens, model.options.max_len), 0);
   double total = 0.0;
   int64_t tokens = 0;
@@ -46,20 +45,21 @@ double teacher_forced_loss(nn::Transformer& model, const data::Vocab& src_vocab,
   return tokens > 0 ? total / tokens : 0.0;
 }
 
-EvalResult evaluate(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
-                    const std::vector<data::SentencePair>& pairs, const DecodeOptions& options, bool translate) {
+EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
+                    const DecodeOptions& options, bool translate) {
   EvalResult r;
   r.sentences = static_cast<int64_t>(pairs.size());
-  r.loss = teacher_forced_loss(model, src_vocab, tgt_vocab, pairs, options.max_tokens);
+  r.loss = teacher_forced_loss(model, codec, pairs, options.max_tokens);
   r.perplexity = std::exp(r.loss);
   if (!translate) return r;
-  std::vector<std::vector<std::string>> sources;
+  std::vector<std::string> sources;
   for (const auto& p : pairs) {
-    sources.push_back(p.src);
-    r.references.push_back(data::join(p.tgt));
+    sources.push_back(p.src_text);
+    r.references.push_back(p.tgt_text);
   }
-  r.hypotheses = translate_text(model, src_vocab, tgt_vocab, sources, options);
+  r.hypotheses = translate_text(model, codec, sources, options);
   r.bleu = corpus_bleu(r.hypotheses, {r.references});
+  r.chrf = corpus_chrf(r.hypotheses, {r.references});
   int64_t exact = 0;
   for (size_t i = 0; i < pairs.size(); ++i) exact += r.hypotheses[i] == r.references[i];
   r.exact_match = pairs.empty() ? 0.0 : static_cast<double>(exact) / pairs.size();
@@ -69,23 +69,25 @@ EvalResult evaluate(nn::Transformer& model, const data::Vocab& src_vocab, const 
 std::string eval_text(const EvalResult& r) {
   char line[512];
   std::snprintf(line, sizeof(line),
-                "sentences %lld  BLEU %.2f (%.1f/%.1f/%.1f/%.1f, BP %.3f, hyp %ld, ref %ld)  exact match %.2f%%  "
-                "loss %.4f  perplexity %.3f",
+                "sentences %lld  BLEU %.2f (%.1f/%.1f/%.1f/%.1f, BP %.3f, hyp %ld, ref %ld)  %s %.2f  "
+                "exact match %.2f%%  loss %.4f  perplexity %.3f",
                 (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
                 r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
-                100.0 * r.exact_match, r.loss, r.perplexity);
-  return line;
+                r.chrf.name.c_str(), r.chrf.score, 100.0 * r.exact_match, r.loss, r.perplexity);
+  return str(line, "\nsignatures: BLEU ", r.bleu.signature, "  ", r.chrf.name, " ", r.chrf.signature);
 }
 
 std::string eval_json(const EvalResult& r) {
   char line[512];
   std::snprintf(line, sizeof(line),
                 "{\"sentences\": %lld, \"bleu\": %.4f, \"precisions\": [%.4f, %.4f, %.4f, %.4f], "
-                "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"exact_match\": %.6f, "
+                "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"bleu_signature\": \"%s\", "
+                "\"chrf\": %.4f, \"chrf_signature\": \"%s\", \"exact_match\": %.6f, "
                 "\"loss\": %.6f, \"perplexity\": %.6f}",
                 (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
                 r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
-                r.exact_match, r.loss, r.perplexity);
+                r.bleu.signature.c_str(), r.chrf.score, r.chrf.signature.c_str(), r.exact_match, r.loss,
+                r.perplexity);
   return line;
 }
 

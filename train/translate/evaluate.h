@@ -1,21 +1,24 @@
-// Scoring a model on sentence pairs: translations, corpus BLEU (bleu.h), exact match, and the
-// teacher-forced cross-entropy per target token (pad ignored) with its perplexity.
-// Read next: ../cli/main.cpp.
+// Scoring a model on sentence pairs: translations as text (detokenized by the target
+// tokenizer), corpus BLEU (bleu.h) and chrF (chrf.h) against the references as the corpus
+// spells them, exact match, and the teacher-forced cross-entropy per target token (pad
+// ignored) with its perplexity. Read next: ../cli/main.cpp.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "data/codec.h"
 #include "data/parallel_corpus.h"
-#include "data/vocab.h"
 #include "nn/transformer.h"
 #include "train/translate/bleu.h"
+#include "train/translate/chrf.h"
 #include "train/translate/decode.h"
 
 namespace mt {
 
 struct EvalResult {
   BleuScore bleu;
+  ChrfScore chrf;
   double exact_match = 0.0;  // share of translations equal to their reference, 0-1
   double loss = 0.0;         // mean cross-entropy per target token (with <eos>)
   double perplexity = 0.0;
@@ -23,26 +26,23 @@ struct EvalResult {
   std::vector<std::string> hypotheses, references;
 };
 
-/// Translates token sequences (unknown words become <unk>; sources longer than the model's
-/// positions are cut) and returns the translations as text.
-std::vector<std::string> translate_text(nn::Transformer& model, const data::Vocab& src_vocab,
-                                        const data::Vocab& tgt_vocab,
-                                        const std::vector<std::vector<std::string>>& sources,
-                                        const DecodeOptions& options);
+/// Translates lines of source text (unknown tokens become <unk>; sources longer than the
+/// model's positions are cut) and returns the translations as text.
+std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
+                                        const std::vector<std::string>& sources, const DecodeOptions& options);
 
 /// Teacher-forced mean cross-entropy per target token over the pairs.
-double teacher_forced_loss(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
+double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
                            const std::vector<data::SentencePair>& pairs, int64_t max_tokens);
 
-/// One line: sentences, BLEU with its precisions, brevity penalty and lengths, exact match, loss
-/// and perplexity (what `minitrans eval` prints).
+/// Two lines: sentences, BLEU with its precisions, brevity penalty and lengths, chrF, exact
+/// match, loss and perplexity; then the metrics' signatures (what `minitrans eval` prints).
 std::string eval_text(const EvalResult& r);
 /// The same as one JSON object (`minitrans eval --json`).
 std::string eval_json(const EvalResult& r);
 
 /// Everything at once. With translate == false only the loss is computed.
-EvalResult evaluate(nn::Transformer& model, const data::Vocab& src_vocab, const data::Vocab& tgt_vocab,
-                    const std::vector<data::SentencePair>& pairs, const DecodeOptions& options,
-                    bool translate = true);
+EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
+                    const DecodeOptions& options, bool translate = true);
 
 }  // namespace mt
