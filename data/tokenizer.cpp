@@ -32,6 +32,16 @@ class LineIterator : public sentencepiece::SentenceIterator {
 
 std::string lowered(std::string_view text, bool lower) { return lower ? lowercase(text) : std::string(text); }
 
+// SentencePiece's message without the source location and condition it starts with
+// ("./src/trainer_interface.cc(580) [a <= b] Vocabulary size is smaller ...").
+std::string message(const sentencepiece::util::Status& status) {
+  std::string m = status.message();
+  const size_t open = m.find(") [");
+  const size_t close = open == std::string::npos ? std::string::npos : m.find("] ", open);
+  if (close != std::string::npos && m.find(' ') > open) m.erase(0, close + 2);
+  return m;
+}
+
 }  // namespace
 
 std::vector<std::vector<std::string>> Tokenizer::sample(const std::vector<std::string>& texts, uint32_t) const {
@@ -59,7 +69,7 @@ std::string SentencePieceTokenizer::train(const std::vector<std::string>& lines,
   LineIterator input(lines);
   std::string serialized;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &input, &serialized);
-  MT_CHECK(status.ok(), "SentencePiece training (", what, ") failed: ", status.message());
+  MT_CHECK(status.ok(), "SentencePiece training (", what, ") failed: ", message(status));
   return serialized;
 }
 
@@ -68,7 +78,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& serialized, bo
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()), serialized_(serialized), name_(name),
       lowercase_(lowercase), alpha_(alpha) {
   const auto status = processor_->LoadFromSerializedProto(serialized);
-  MT_CHECK(status.ok(), name, ": not a SentencePiece model (", status.message(), ")");
+  MT_CHECK(status.ok(), name, ": not a SentencePiece model (", message(status), ")");
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
@@ -86,7 +96,7 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::
 std::vector<std::string> SentencePieceTokenizer::encode(std::string_view text) const {
   std::vector<std::string> pieces;
   const auto status = processor_->Encode(lowered(text, lowercase_), &pieces);
-  MT_CHECK(status.ok(), name_, ": SentencePiece cannot encode a line (", status.message(), ")");
+  MT_CHECK(status.ok(), name_, ": SentencePiece cannot encode a line (", message(status), ")");
   return pieces;
 }
 
@@ -102,7 +112,7 @@ std::vector<std::vector<std::string>> SentencePieceTokenizer::sample(const std::
   std::thread worker([&] {
     for (size_t i = 0; i < texts.size() && failure.empty(); ++i) {
       const auto status = processor_->SampleEncode(lowered(texts[i], lowercase_), -1, alpha_, &out[i]);
-      if (!status.ok()) failure = status.message();
+      if (!status.ok()) failure = message(status);
     }
   });
   worker.join();
@@ -113,7 +123,7 @@ std::vector<std::vector<std::string>> SentencePieceTokenizer::sample(const std::
 std::string SentencePieceTokenizer::decode(const std::vector<std::string>& tokens) const {
   std::string text;
   const auto status = processor_->Decode(tokens, &text);
-  MT_CHECK(status.ok(), name_, ": SentencePiece cannot decode (", status.message(), ")");
+  MT_CHECK(status.ok(), name_, ": SentencePiece cannot decode (", message(status), ")");
   return text;
 }
 

@@ -25,6 +25,9 @@ printf 'lo kano kuri\nuna mira dormi\n' > "$T/short.tgt"
 printf 'the dog runs\nhello \xe9\nbirds fly high\n' > "$T/latin1.src"
 printf 'the dog runs\n\nbirds fly high\n' > "$T/blank.src"
 printf 'a\tb\nno tab here\n' > "$T/bad.tsv"
+printf 'the dog runs\na cat sleeps\nbirds fly high\n' | gzip -c | head -c 24 > "$T/cut.src.gz"
+gzip -c "$T/latin1.src" > "$T/latin1.src.gz"
+printf 'this is not a SentencePiece model\n' > "$T/junk.model"
 cat > "$T/data.ini" <<INI
 [model]
 d_model = 32

@@ -2,6 +2,7 @@
 // Adam and AdamW against PyTorch after three steps from fixed gradients; clipping by norm.
 #include "tests/reference.h"
 #include "train/optim/optimizer.h"
+#include "train/optim/weight_average.h"
 
 using namespace mt;
 using namespace mt::testing;
@@ -61,4 +62,34 @@ TEST_CASE("optimizers skip parameters without gradients and validate their optio
   check_error([&] { Adam({a}, {.beta1 = 1.0f}); }, {"Adam", "betas"});
   check_error([&] { Sgd({a}, {.nesterov = true}); }, {"Nesterov"});
   check_error([&] { Sgd({a * 2.0f}, {}); }, {"leaves"});
+}
+
+TEST_CASE("weight average: the moving average by hand, swapped in and out, saved and restored") {
+  Tensor w = from_values({1.0f, -2.0f}, {2}, true);
+  WeightAverage average({w}, 0.5f);
+  // Step 1: d = min(0.5, 2/11) = 2/11. The average starts at w = (1, -2); w moves to (3, 0).
+  CHECK(average.decay_at(1) == doctest::Approx(2.0 / 11));
+  CHECK(average.decay_at(100) == 0.5f);
+  std::copy_n(std::vector<float>{3.0f, 0.0f}.data(), 2, w.data());
+  average.update(1);
+  const double d1 = 2.0 / 11;
+  const double a0 = d1 * 1 + (1 - d1) * 3, a1 = d1 * -2 + (1 - d1) * 0;
+  // Step 20: d = 0.5; w moves to (5, 4).
+  std::copy_n(std::vector<float>{5.0f, 4.0f}.data(), 2, w.data());
+  average.update(20);
+  const double b0 = 0.5 * a0 + 0.5 * 5, b1 = 0.5 * a1 + 0.5 * 4;
+  {
+    const AveragedWeights swapped(&average);
+    CHECK(w.to_vector()[0] == doctest::Approx(b0).epsilon(1e-6));
+    CHECK(w.to_vector()[1] == doctest::Approx(b1).epsilon(1e-6));
+  }
+  CHECK(w.to_vector() == std::vector<float>{5.0f, 4.0f});  // swapped back
+  const auto saved = average.state();
+  REQUIRE(saved.size() == 1);
+  CHECK(saved[0].first == "ema.0");
+  WeightAverage restored({w}, 0.5f);
+  restored.load_state({saved.begin(), saved.end()});
+  CHECK(restored.state()[0].second.to_vector() == saved[0].second.to_vector());
+  check_error([&] { restored.load_state({}); }, {"ema.0", "missing"});
+  check_error([&] { WeightAverage({w}, 1.0f); }, {"decay"});
 }

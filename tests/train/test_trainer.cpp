@@ -3,6 +3,7 @@
 // uninterrupted one bit for bit; and the run log's records (train/loop/run_log.cpp).
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <fstream>
@@ -254,4 +255,79 @@ TEST_CASE("trainer: resume cuts metrics.jsonl back to its checkpoint, and elapse
   CHECK(elapsed[4] > elapsed_at_20);  // counted on from the first run's 20 steps
   CHECK(elapsed[4] < 99.0);           // not from the crashed run's record
   CHECK(std::is_sorted(elapsed.begin(), elapsed.end()));
+}
+
+namespace {
+
+// SentencePiece on the shipped sample (tests/data/sample.tsv), a joint model trained at start-up,
+// with subword sampling and the weights' moving average.
+Config subword_config(const std::string& run_dir, int64_t max_steps) {
+  const std::string sample = std::string(MT_SOURCE_DIR) + "/tests/data/sample.tsv";
+  return parse_train_config({
+      "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
+      "--model.max_positions=64", "--model.tie_output=true", "--model.embedding_init=scaled",
+      "--data.train_tsv=" + sample, "--data.valid_tsv=" + sample, "--data.test_tsv=" + sample,
+      "--data.tokenizer=sentencepiece", "--data.shared_vocab=true", "--data.spm_vocab_size=150",
+      "--data.spm_alpha=0.3", "--data.max_len=60", "--data.max_tokens=200", "--optim.lr=0.01",
+      "--optim.warmup=10", "--train.epochs=100", "--train.run_dir=" + run_dir, "--train.max_steps=" + std::to_string(max_steps),
+      "--train.valid_every=20", "--train.log_every=10", "--train.valid_bleu_sentences=8", "--train.ema=0.9",
+      "--train.show_translations=0"});
+}
+
+}  // namespace
+
+TEST_CASE("trainer: SentencePiece with sampling and a weight average trains, resumes bit for bit, scores raw text") {
+  RunDir straight, resumed;
+  std::ostringstream log;
+  const TrainResult r = train(subword_config(straight.path, 80), false, log);
+  train(subword_config(resumed.path, 40), false, log);
+  train(load_config(run_file(resumed.path, "config.ini"), {"--train.max_steps=80"}), true, log);
+  INFO(log.str());
+  CHECK(fs::exists(run_file(straight.path, "spm.model")));
+  CHECK(log.str().find("trained a 150-piece SentencePiece unigram model") != std::string::npos);
+  CHECK(log.str().find("segmentations sampled") != std::string::npos);  // epochs after the first
+  for (const char* file : {"model.safetensors", "best_model.safetensors", "optimizer-80.safetensors"}) {
+    INFO(file);
+    const auto a = load_safetensors(run_file(straight.path, file));
+    const auto b = load_safetensors(run_file(resumed.path, file));
+    REQUIRE(a.size() == b.size());
+    for (const auto& [name, t] : a) CHECK(t.to_vector() == b.at(name).to_vector());
+  }
+  // The average is in the checkpoint, differs from the weights, and is what best_model keeps.
+  const auto state = load_safetensors(run_file(straight.path, "optimizer-80.safetensors"));
+  CHECK(state.count("ema.0") == 1);
+  // Translations are detokenized text; the references are the raw lines of the corpus.
+  const LoadedModel loaded = load_for_inference(straight.path);
+  const auto pairs = data::tokenize_pairs(data::read_tsv_text(std::string(MT_SOURCE_DIR) + "/tests/data/sample.tsv"),
+                                          *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
+  CHECK(pairs[0].tgt_text == "A little girl climbs into a wooden playhouse.");
+  const EvalResult e = evaluate(*loaded.model, loaded.codec, pairs, {.max_len = 30});
+  CHECK(e.bleu.score == r.test_bleu);
+  CHECK(e.chrf.score == r.test_chrf);
+  CHECK(e.chrf.score > 0.0);
+  for (const std::string& h : e.hypotheses) CHECK(h.find("\u2581") == std::string::npos);  // no raw pieces
+}
+
+TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then validates, saves and tests") {
+  RunDir run;
+  Config c = tiny_config(run.path, "train", 100000);
+  c.data.test_src = toy("test.src");
+  c.data.test_tgt = toy("test.tgt");
+  c.train.time_limit = 0.05f;  // 3 seconds
+  c.train.valid_every = 100000;
+  std::ostringstream log;
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult r = train(c, false, log);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO(log.str());
+  CHECK(r.steps > 0);
+  CHECK(r.steps < 100000);
+  CHECK(r.seconds >= 3.0);
+  CHECK(seconds < 60.0);
+  CHECK(log.str().find("time limit: train.time_limit = 0.05 minutes reached") != std::string::npos);
+  CHECK(log.str().find("valid  step " + std::to_string(r.steps)) != std::string::npos);  // the final validation
+  CHECK(r.test_bleu >= 0.0);  // and the test
+  Metadata meta;
+  load_safetensors(run_file(run.path, "model.safetensors"), &meta);
+  CHECK(meta.at("step") == std::to_string(r.steps));
 }

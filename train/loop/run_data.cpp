@@ -1,6 +1,8 @@
 // The corpus of a run; see run_data.h.
 #include "train/loop/run_data.h"
 
+#include <chrono>
+
 #include "autograd/check.h"
 #include "autograd/random.h"
 #include "data/atomic_file.h"
@@ -46,7 +48,9 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
     prepare_tokenizers(config, train_text, dir, r.codec, log);
   }
   const data::Tokenizer &src = *r.codec.src_tokenizer, &tgt = *r.codec.tgt_tokenizer;
+  const auto start = std::chrono::steady_clock::now();
   r.train = data::tokenize_pairs(train_text, src, tgt);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.valid = data::tokenize_pairs(read_split(d, "valid"), src, tgt);
   r.test = data::tokenize_pairs(read_split(d, "test"), src, tgt);
   if (resume) {
@@ -65,12 +69,14 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
   log << "data: " << r.examples.size() << " training pairs (" << dropped << " longer than " << d.max_len
       << " tokens dropped), " << r.valid.size() << " validation, " << r.test.size() << " test; vocabularies "
       << r.codec.src_vocab.size() << " / " << r.codec.tgt_vocab.size() << " tokens"
+      << "; the training split tokenized in " << seconds << " s"
       << (r.sampled ? str("; subword sampling, alpha ", d.spm_alpha) : "") << "\n";
   return r;
 }
 
-void sample_epoch(const Config& config, int64_t epoch, RunData& data) {
-  if (!data.sampled) return;
+double sample_epoch(const Config& config, int64_t epoch, RunData& data) {
+  if (!data.sampled) return 0.0;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> src_text, tgt_text;
   for (const data::SentencePair& p : data.train) src_text.push_back(p.src_text), tgt_text.push_back(p.tgt_text);
   // One seed per (run seed, epoch, side), from the counter-based generator.
@@ -83,6 +89,7 @@ void sample_epoch(const Config& config, int64_t epoch, RunData& data) {
   for (size_t i = 0; i < drawn.size(); ++i) drawn[i].src = src[i], drawn[i].tgt = tgt[i];
   data.examples = data::encode_pairs(drawn, data.codec.src_vocab, data.codec.tgt_vocab, config.data.max_len, nullptr);
   MT_CHECK(!data.examples.empty(), "data: every sampled training pair is longer than data.max_len");
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 nn::Transformer build_model(const Config& config, const RunData& data) {

@@ -36,8 +36,9 @@ struct RunData {
 RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log);
 
 /// With subword sampling: the examples of `epoch`, segmentations drawn from a seed of
-/// (train.seed, epoch), so a resumed run draws what an uninterrupted one does.
-void sample_epoch(const Config& config, int64_t epoch, RunData& data);
+/// (train.seed, epoch), so a resumed run draws what an uninterrupted one does. Returns the
+/// seconds it took (0 without sampling).
+double sample_epoch(const Config& config, int64_t epoch, RunData& data);
 
 /// The model of the config for this data, its initial weights drawn from the generator seeded
 /// with train.seed; running out of memory is an error naming the model's sizes.
