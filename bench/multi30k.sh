@@ -23,6 +23,6 @@ echo "== PyTorch, $minutes minutes" >&2
 for system in minitrans torch; do
   for beam in 1 4; do
     printf '%-9s beam %d  ' "$system" "$beam"
-    "$bin" eval --checkpoint "$out/$system" --src "$test_src" --ref "$test_ref" --beam "$beam" | head -n 1
+    "$bin" eval --checkpoint "$out/$system" --src "$test_src" --ref "$test_ref" --beam "$beam" | sed -n 1p
   done
 done
