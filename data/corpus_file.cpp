@@ -63,4 +63,13 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
+std::vector<std::string> read_lines(std::istream& in, const std::string& name) {
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    check_line(line, name, lines.size() + 1);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 }  // namespace mt::data

@@ -5,6 +5,7 @@
 // error naming the file and the line it broke at. Read next: parallel_corpus.h.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -12,5 +13,8 @@ namespace mt::data {
 
 /// The lines of `path` (plain or gzip), checked, without their line ends.
 std::vector<std::string> read_lines(const std::string& path);
+/// The lines of a stream (translation input on stdin), checked the same way; `name` is what
+/// errors call it. Empty lines stay, empty.
+std::vector<std::string> read_lines(std::istream& in, const std::string& name);
 
 }  // namespace mt::data

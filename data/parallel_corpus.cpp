@@ -67,17 +67,4 @@ std::vector<SentencePair> read_tsv(const std::string& path, const CorpusOptions&
   return tokenize_pairs(read_tsv_text(path), words, words);
 }
 
-std::vector<std::string> read_text_lines(std::istream& in, const std::string& name) {
-  std::vector<std::string> out;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const long bad = utf8_error_offset(line);
-    MT_CHECK(bad < 0, name, ":", n, ": invalid UTF-8 at byte ", bad + 1);
-    out.push_back(line);
-  }
-  return out;
-}
-
 }  // namespace mt::data

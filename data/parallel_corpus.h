@@ -4,7 +4,6 @@
 // and line. The raw pairs are then tokenized (tokenizer.h). Read next: batcher.h.
 #pragma once
 
-#include <istream>
 #include <string>
 #include <vector>
 
@@ -40,8 +39,5 @@ std::vector<SentencePair> read_parallel(const std::string& src_path, const std::
                                         const CorpusOptions& options);
 /// read_tsv_text, tokenized on whitespace.
 std::vector<SentencePair> read_tsv(const std::string& path, const CorpusOptions& options);
-
-/// Reads one sentence per line (translation input), checked as UTF-8; empty lines stay empty.
-std::vector<std::string> read_text_lines(std::istream& in, const std::string& name);
 
 }  // namespace mt::data

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "data/batcher.h"
+#include "data/corpus_file.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "data/vocab.h"
@@ -93,7 +94,7 @@ TEST_CASE("data: corpus reading names the file and line of every problem") {
   CHECK(read_tsv(f.write("h.tsv", "x y\t1 2\n"), {.lowercase = true})[0].src == std::vector<std::string>{"x", "y"});
   check_error([&] { read_tsv(f.write("i.tsv", "x\t1\t2\n"), {}); }, {"i.tsv:1", "one tab"});
   std::istringstream in("a b\n\nc\n");
-  const auto sentences = read_text_lines(in, "stdin");
+  const auto sentences = read_lines(in, "stdin");
   CHECK(sentences.size() == 3);
   CHECK(sentences[1].empty());
 }
@@ -101,7 +102,7 @@ TEST_CASE("data: corpus reading names the file and line of every problem") {
 TEST_CASE("data: length filter counts what it drops") {
   const Vocab v = Vocab::build({{"a", "b"}}, 1, 0);
   int64_t dropped = -1;
-  const auto examples = encode_pairs({{{"a"}, {"b"}}, {{"a", "a", "a"}, {"b"}}, {{"a"}, {"b", "b", "b"}}}, v, v, 3, &dropped);
+  const auto examples = encode_pairs({{{"a"}, {"b"}, "", ""}, {{"a", "a", "a"}, {"b"}, "", ""}, {{"a"}, {"b", "b", "b"}, "", ""}}, v, v, 3, &dropped);
   CHECK(examples.size() == 2);  // the target "b b b" needs 4 with <eos>
   CHECK(dropped == 1);
 }

@@ -19,6 +19,7 @@
 #include "autograd/random.h"
 #include "nn/transformer.h"
 #include "data/atomic_file.h"
+#include "data/corpus_file.h"
 #include "data/parallel_corpus.h"
 #include "train/cli/options.h"
 #include "train/run/checkpoint.h"
@@ -158,7 +159,7 @@ std::string run_decode_benchmark(const DecodeBenchOptions& o) {
   std::ifstream in(o.src);
   MT_CHECK(in.good(), o.src, ": cannot open");
   MT_CHECK(o.batch >= 1 && o.max_len >= 1, "bench: --batch and --max-len must be >= 1");
-  const std::vector<std::string> sentences = data::read_text_lines(in, o.src);
+  const std::vector<std::string> sentences = data::read_lines(in, o.src);
   std::vector<size_t> lengths;  // in source tokens
   for (const std::string& s : sentences) lengths.push_back(loaded.codec.src_tokenizer->encode(s).size());
   // The batching of bench/torch_decode.py: sentences by length (stable), o.batch at a time, each

@@ -16,6 +16,7 @@
 #include "autograd/check.h"
 #include "autograd/random.h"
 #include "data/atomic_file.h"
+#include "data/corpus_file.h"
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/cli/bench.h"
@@ -105,7 +106,7 @@ int run_translate(const std::vector<std::string>& args) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const std::vector<std::string> sources = data::read_text_lines(std::cin, "stdin");
+  const std::vector<std::string> sources = data::read_lines(std::cin, "stdin");
   const auto hypotheses = translate_text(*loaded.model, loaded.codec, sources, decode_options(vm, loaded.config));
   std::string out;  // written at once: no partial output on an error
   for (const auto& h : hypotheses) out += h + "\n";

@@ -100,8 +100,10 @@ bool Trainer::out_of_time() const {
 const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
   if (loaded_epoch_ != state_.epoch) {
     const double drawn = sample_epoch(config_, state_.epoch, data_);  // subword sampling: this epoch's pieces
-    const std::string note = str("epoch ", state_.epoch + 1, ": segmentations sampled in ", drawn, " s");
-    if (data_.sampled) log_ ? log_->line(note) : void(out_ << note << "\n");
+    if (data_.sampled) {
+      const std::string note = str("epoch ", state_.epoch + 1, ": segmentations sampled in ", drawn, " s");
+      log_ ? log_->line(note) : void(out_ << note << "\n");  // the first epoch's: before the log exists
+    }
     epoch_batches_ = batcher_.epoch_batches(state_.epoch);
     loaded_epoch_ = state_.epoch;
   }
