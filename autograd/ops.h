@@ -152,9 +152,10 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
 /// logits [N, V], targets [N] -> mean over targets != ignore_index of -log softmax(logits)[t],
 /// with PyTorch's label smoothing (eps spread uniformly over V classes). With no target left,
 /// the loss is 0 (PyTorch gives NaN). `counted`, if given, receives the denominator: the number
-/// of targets kept.
+/// of targets kept. A `divisor` > 0 replaces that count as the denominator: the target count of
+/// a whole batch cut into micro-batches, so their losses add up to the batch's mean.
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index = -100,
-                     float label_smoothing = 0.0f, int64_t* counted = nullptr);
+                     float label_smoothing = 0.0f, int64_t* counted = nullptr, int64_t divisor = 0);
 
 // ---- operators ------------------------------------------------------------------------------
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

@@ -64,6 +64,23 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t
   return batch;
 }
 
+std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& examples,
+                                                  const std::vector<int64_t>& rows, int64_t parts) {
+  MT_CHECK(parts >= 1, "split_by_tokens: parts must be >= 1, got ", parts);
+  const auto tokens = [&](int64_t i) { return static_cast<int64_t>(examples[i].tgt.size()) + 1; };
+  int64_t total = 0;
+  for (int64_t i : rows) total += tokens(i);
+  // A row goes to the part its middle token falls in; every row before it goes no later.
+  std::vector<std::vector<int64_t>> split(parts);
+  int64_t before = 0;
+  for (int64_t i : rows) {
+    const int64_t middle2 = 2 * before + tokens(i);  // twice the middle token's position
+    split[std::min(parts - 1, middle2 * parts / (2 * total))].push_back(i);
+    before += tokens(i);
+  }
+  return split;
+}
+
 Batcher::Batcher(const std::vector<Example>& examples, int64_t max_tokens, uint64_t seed)
     : examples_(examples), max_tokens_(max_tokens), seed_(seed) {
   MT_CHECK(max_tokens > 0, "batcher: the token budget must be positive, got ", max_tokens);

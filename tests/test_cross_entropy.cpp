@@ -47,6 +47,26 @@ TEST_CASE("fused cross_entropy equals its composite twin, values and gradients")
   }
 }
 
+TEST_CASE("cross_entropy with a divisor: micro-batches' losses and gradients add up to the whole batch's") {
+  const IntTensor t({3, 0, 6, 2, 0, 1, 5, 4}, {8}), first({3, 0, 6, 2}, {4}), second({0, 1, 5, 4}, {4});
+  for (float eps : {0.0f, 0.1f}) {
+    const Tensor whole = param({8, 30}, 144, 3.0f), parts = param({8, 30}, 144, 3.0f);
+    const Tensor loss = cross_entropy(whole, t, 0, eps);  // mean over the 6 kept targets
+    int64_t counted = 0;
+    const Tensor a = cross_entropy(slice(parts, 0, 0, 4), first, 0, eps, &counted, 6);
+    CHECK(counted == 3);
+    const Tensor b = cross_entropy(slice(parts, 0, 4, 8), second, 0, eps, nullptr, 6);
+    CHECK(a.item() + b.item() == doctest::Approx(loss.item()).epsilon(1e-6));
+    loss.backward();
+    (a + b).backward();
+    check_close(parts.grad(), whole.grad(), 1e-6, 1e-7);
+  }
+  const Tensor x = param({5, 7}, 145, 2.0f);
+  check_gradients([&](const auto& v) { return cross_entropy(v[0], IntTensor({3, 0, 6, 0, 1}, {5}), 0, 0.1f, nullptr, 9); },
+                  {x});
+  check_error([] { cross_entropy(zeros({1, 3}), IntTensor({1}, {1}), 0, 0.0f, nullptr, -1); }, {"divisor", "-1"});
+}
+
 TEST_CASE("cross_entropy with every target ignored is 0 with zero gradient") {
   const Tensor x = param({2, 3}, 143);
   const Tensor loss = cross_entropy(x, IntTensor({0, 0}, {2}), 0);

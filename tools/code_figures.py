@@ -54,6 +54,7 @@ ALLOWED = {
     "train/run": ["autograd/", "nn/", "data/", "train/optim/", "train/run/"],
     "train/translate": ["autograd/", "nn/", "data/", "train/translate/"],
     "train/insight": ["autograd/", "nn/", "data/", "train/optim/", "train/run/", "train/translate/", "train/insight/"],
+    "train/dist": ["autograd/", "train/dist/"],
     "train/loop": ["autograd/", "nn/", "data/", "train/"],
     "train/cli": ["autograd/", "nn/", "data/", "train/"],
 }

@@ -13,7 +13,7 @@ set -euo pipefail
 # ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake
 # asks for OpenCL's headers and library even though minitrans only runs on the CPU.
 packages=(g++ cmake make pkg-config libdnnl-dev ocl-icd-opencl-dev libtbb-dev libboost-program-options-dev
-          doctest-dev nlohmann-json3-dev libsentencepiece-dev zlib1g-dev)
+          doctest-dev nlohmann-json3-dev libsentencepiece-dev zlib1g-dev openmpi-bin libopenmpi-dev)
 for option in "$@"; do
   case "$option" in
     --tests) packages+=(chromium fonts-dejavu-core graphviz python3) ;;

@@ -15,7 +15,7 @@
 namespace mt {
 
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index, float label_smoothing,
-                     int64_t* counted) {
+                     int64_t* counted, int64_t divisor) {
   MT_PROFILE("cross_entropy");
   MT_CHECK(logits.dim() == 2, "cross_entropy: logits must be [N, V], got ", logits.shape());
   const int64_t n = logits.size(0), v = logits.size(1);
@@ -31,6 +31,8 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ign
     ++count;
   }
   if (counted) *counted = count;
+  MT_CHECK(divisor >= 0, "cross_entropy: divisor must be >= 0, got ", divisor);
+  const int64_t denominator = divisor > 0 ? divisor : count;
 
   const Tensor x = contiguous(logits.detach());
   const float eps = label_smoothing;
@@ -48,13 +50,13 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ign
   });
   double loss = 0.0;
   for (double l : row_loss) loss += l;  // in row order: the same result on any thread count
-  Tensor out = full({}, count > 0 ? static_cast<float>(loss / count) : 0.0f);
+  Tensor out = full({}, count > 0 ? static_cast<float>(loss / denominator) : 0.0f);
 
-  // dx_i = dy/count · (softmax(x_i) - (1-ε)·onehot(t_i) - ε/V) for kept rows, 0 for ignored
-  return record("cross_entropy", out, {logits}, [x, targets, lse, ignore_index, eps, count, n, v](const Tensor& dy) {
+  // dx_i = dy/denominator · (softmax(x_i) - (1-ε)·onehot(t_i) - ε/V) for kept rows, 0 for ignored
+  return record("cross_entropy", out, {logits}, [x, targets, lse, ignore_index, eps, count, denominator, n, v](const Tensor& dy) {
     Tensor dx = zeros({n, v});
     if (count == 0) return std::vector<Tensor>{dx};
-    const float scale = dy.item() / static_cast<float>(count);
+    const float scale = dy.item() / static_cast<float>(denominator);
     const float smooth = eps / static_cast<float>(v);
     parallel_for(n, row_grain(v), [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {

@@ -36,13 +36,16 @@ void build_vocabularies(const Config& config, const std::vector<data::SentencePa
   codec.tgt_vocab = d.shared_vocab ? codec.src_vocab : data::Vocab::build(tgt_sentences, d.min_freq, d.max_vocab);
 }
 
-RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log) {
+RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log,
+                      Communicator& ranks) {
   const DataConfig& d = config.data;
   MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, or ",
            "data.train_tsv");
+  const bool follower = !ranks.root();  // loads what rank 0 wrote, once it has
+  if (follower) ranks.barrier();
   RunData r;
   const std::vector<data::TextPair> train_text = read_split(d, "train");
-  if (resume) {
+  if (resume || follower) {
     load_tokenizers(config, dir, r.codec);
   } else {
     prepare_tokenizers(config, train_text, dir, r.codec, log);
@@ -53,7 +56,7 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.valid = data::tokenize_pairs(read_split(d, "valid"), src, tgt);
   r.test = data::tokenize_pairs(read_split(d, "test"), src, tgt);
-  if (resume) {
+  if (resume || follower) {
     r.codec.src_vocab = data::Vocab::load(run_file(dir, "src_vocab.txt"));
     r.codec.tgt_vocab = data::Vocab::load(run_file(dir, "tgt_vocab.txt"));
   } else {
@@ -61,7 +64,7 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
     r.codec.src_vocab.save(run_file(dir, "src_vocab.txt"));
     r.codec.tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
   }
-  write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
+  if (!follower) write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
   int64_t dropped = 0;
   r.examples = data::encode_pairs(r.train, r.codec.src_vocab, r.codec.tgt_vocab, d.max_len, &dropped);
   MT_CHECK(!r.examples.empty(), "data: every training pair is longer than data.max_len = ", d.max_len);
@@ -71,6 +74,7 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
       << r.codec.src_vocab.size() << " / " << r.codec.tgt_vocab.size() << " tokens"
       << "; the training split tokenized in " << seconds << " s"
       << (r.sampled ? str("; subword sampling, alpha ", d.spm_alpha) : "") << "\n";
+  if (!follower) ranks.barrier();
   return r;
 }
 

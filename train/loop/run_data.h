@@ -11,6 +11,7 @@
 #include "data/batcher.h"
 #include "data/codec.h"
 #include "data/parallel_corpus.h"
+#include "train/dist/communicator.h"
 #include "train/optim/optimizer.h"
 #include "train/run/config.h"
 
@@ -32,8 +33,10 @@ struct RunData {
 };
 
 /// Reads the splits and makes (or, resuming, loads) the tokenizers and vocabularies of the run
-/// in `dir`; writes them and config.ini there, and logs what it read.
-RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log);
+/// in `dir`; writes them and config.ini there, and logs what it read. In a job of several ranks
+/// rank 0 does that, and the others then load what it wrote (writing nothing).
+RunData load_run_data(const Config& config, bool resume, const std::string& dir, std::ostream& log,
+                      Communicator& ranks);
 
 /// With subword sampling: the examples of `epoch`, segmentations drawn from a seed of
 /// (train.seed, epoch), so a resumed run draws what an uninterrupted one does. Returns the

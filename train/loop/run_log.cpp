@@ -30,12 +30,15 @@ double shortest(float v) {
 
 RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
                double elapsed_before)
-    : path_(metrics_path), fd_(::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
+    : path_(metrics_path),
+      fd_(metrics_path.empty() ? -1 : ::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
       terminal_(terminal), total_steps_(total_steps), elapsed_before_(elapsed_before) {
-  MT_CHECK(fd_ >= 0, metrics_path, ": cannot open for writing: ", std::strerror(errno));
+  MT_CHECK(fd_ >= 0 || metrics_path.empty(), metrics_path, ": cannot open for writing: ", std::strerror(errno));
 }
 
-RunLog::~RunLog() { ::close(fd_); }
+RunLog::~RunLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 double RunLog::cut_for_resume(const std::string& metrics_path, int64_t step) {
   std::ifstream in(metrics_path);
@@ -61,7 +64,7 @@ void RunLog::record(const nlohmann::ordered_json& record) {
     text += (text.size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value.dump();
   }
   text += "}\n";
-  write_all(fd_, text.data(), text.size(), path_);
+  if (fd_ >= 0) write_all(fd_, text.data(), text.size(), path_);
 }
 
 void RunLog::line(const std::string& text) { out_ << (terminal_ ? "\r\033[K" : "") << text << "\n"; }

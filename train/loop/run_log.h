@@ -15,7 +15,7 @@ namespace mt {
 
 class RunLog {
  public:
-  /// Appends to `metrics_path`; `out` is the log, a terminal when `terminal`. `elapsed_before`
+  /// Appends to `metrics_path` (none when empty: a rank other than 0); `out` is the log, a terminal when `terminal`. `elapsed_before`
   /// is the training time of earlier runs of a resumed run, so elapsed_s continues.
   RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
          double elapsed_before = 0.0);

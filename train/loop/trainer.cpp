@@ -3,12 +3,12 @@
 
 #include <unistd.h>
 
-#include <csignal>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <optional>
+#include <thread>
 
 #include "autograd/check.h"
 #include "autograd/ops.h"
@@ -25,21 +25,42 @@
 namespace mt {
 namespace {
 
-volatile std::sig_atomic_t g_stop_requested = 0;
-
 int64_t total_steps(const TrainConfig& t, int64_t batches_per_epoch) {
   const int64_t epochs = t.epochs * batches_per_epoch;
   return t.max_steps > 0 ? std::min(t.max_steps, epochs) : epochs;
 }
 
+// The log of a rank other than 0: nothing.
+std::ostream& no_log() {
+  static std::ostream none(nullptr);
+  return none;
+}
+
+// train.threads, or the cores this process may use; shared among the ranks of this machine
+// when mpirun left every rank all of them (it binds each of 2 ranks to one core by default).
+void use_threads(const TrainConfig& t, const Communicator& ranks) {
+  if (t.threads > 0) return set_num_threads(static_cast<int>(t.threads));
+  if (ranks.local_size() > 1 && num_threads() >= static_cast<int>(std::thread::hardware_concurrency())) {
+    set_num_threads(std::max(1, num_threads() / ranks.local_size()));
+  }
+}
+
+// Micro-batches per step over all ranks: train.accumulate, a multiple of the ranks; 1 under
+// mpirun gives each rank one.
+int64_t micro_batches(const TrainConfig& t, const Communicator& ranks) {
+  const int64_t n = ranks.size(), k = t.accumulate == 1 ? n : t.accumulate;
+  MT_CHECK(k % n == 0, "train.accumulate = ", t.accumulate, " is not a multiple of the ", n,
+           " ranks (mpirun -np): make it one, or 1 for one micro-batch per rank");
+  return k;
+}
+
 }  // namespace
 
-void request_stop() { g_stop_requested = 1; }
-void clear_stop_request() { g_stop_requested = 0; }
-
 Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
-    : config_(config), dir_(create_run_dir(config.train.run_dir)), out_(log),
-      data_(load_run_data(config, resume, dir_, log)),
+    : config_(config), ranks_(Communicator::world()),
+      dir_(ranks_.root() ? create_run_dir(config.train.run_dir) : config.train.run_dir),
+      out_(ranks_.root() ? log : no_log()),
+      data_(load_run_data(config, resume, dir_, out_, ranks_)),
       model_(build_model(config, data_)),
       optimizer_(build_optimizer(config.optim, model_.parameters())),
       average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_.parameters(), config.train.ema)
@@ -48,7 +69,9 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
                 .total = config.train.max_steps},
       batcher_(data_.examples, config.data.max_tokens, static_cast<uint64_t>(config.train.seed)),
       mask_checker_(model_, data::Vocab::kPad), health_(model_) {
-  if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
+  use_threads(config.train, ranks_);
+  micro_batches_ = micro_batches(config.train, ranks_);
+  if (micro_batches_ > 1) gradients_ = std::make_unique<GradientSum>(model_.parameters(), kExtras);
   const auto batches_per_epoch = static_cast<int64_t>(epoch_batches().size());  // of epoch 0, kept for the first
   state_.random_seed = random_seed();
   double elapsed_before = 0.0;  // training time of the runs before a resume
@@ -59,38 +82,35 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
     }
     set_random_state(state_.random_seed, state_.random_counter);
     saved_step_ = first_step_ = state_.step;
-    elapsed_before = RunLog::cut_for_resume(run_file(dir_, "metrics.jsonl"), state_.step);
-    log << "resumed " << dir_ << " at step " << state_.step << " (epoch " << state_.epoch + 1 << ")\n";
-  } else {
+    if (ranks_.root()) elapsed_before = RunLog::cut_for_resume(run_file(dir_, "metrics.jsonl"), state_.step);
+    out_ << "resumed " << dir_ << " at step " << state_.step << " (epoch " << state_.epoch + 1 << ")\n";
+  } else if (ranks_.root()) {
     std::filesystem::remove(run_file(dir_, "metrics.jsonl"));
     std::filesystem::remove(run_file(dir_, "best_model.safetensors"));
   }
-  log << "model: " << model_.parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
+  out_ << "model: " << model_.parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
-      << config.optim.lr << "; " << num_threads() << " threads\n";
-  const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr;
-  log_ = std::make_unique<RunLog>(run_file(dir_, "metrics.jsonl"), log, terminal,
+      << config.optim.lr << "; " << num_threads() << " threads"
+       << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << "\n";
+  if (micro_batches_ > 1) {
+    out_ << "steps: each batch is cut into " << micro_batches_ << " micro-batches by target tokens"
+         << (ranks_.size() > 1 ? str(", ", micro_batches_ / ranks_.size(), " per rank; ", gradients_->bytes(),
+                                     " bytes summed over the ranks per step")
+                               : str(" (train.accumulate), their gradients added before each update"))
+         << "\n";
+  }
+  const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr && ranks_.root();
+  log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal,
                                   total_steps(config.train, batches_per_epoch), elapsed_before);
   model_.train();
-  if (config.train.check_masks) log << "mask checks on: every batch's attention and loss masks are verified\n";
+  if (config.train.check_masks) out_ << "mask checks on: every batch's attention and loss masks are verified\n";
   if (config.train.profile) set_profiling(true);
-}
-
-template <typename Write>
-void Trainer::write_or_stop(const Write& write) {
-  try {
-    write();
-  } catch (const Error& e) {
-    throw Error(str("step ", state_.step, ": ", e.what(), "; ",
-                    saved_step_ >= 0 ? str("the checkpoint of step ", saved_step_, " in ", dir_, " is kept")
-                                     : std::string("no checkpoint was saved yet")));
-  }
 }
 
 bool Trainer::running() const {
   const TrainConfig& t = config_.train;
-  return !stop_ && !out_of_time() && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
+  return !stop_ && !time_up_ && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
 }
 
 bool Trainer::out_of_time() const {
@@ -110,69 +130,8 @@ const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
   return epoch_batches_;
 }
 
-data::Batch Trainer::next_batch() { return data::make_batch(data_.examples, epoch_batches()[state_.batch_in_epoch]); }
-
-nn::TargetLogits Trainer::forward(const data::Batch& b, bool health_now) {
-  // Watchers of this forward pass: the mask checks, and the health monitor on log steps.
-  nn::ObserverList watchers;
-  if (config_.train.check_masks) watchers.add(mask_checker_);
-  if (health_now) watchers.add(health_);
-  std::optional<nn::ObserverScope> watching;
-  if (!watchers.empty()) watching.emplace(watchers);
-  return model_.forward_targets(b.src, b.src_layout, b.tgt_in, b.tgt_layout, b.tgt_out);
-}
-
-bool Trainer::step(const data::Batch& batch) {
-  const TrainConfig& t = config_.train;
-  const OptimConfig& o = config_.optim;
-  const bool health_now = t.health && (state_.step + 1) % t.log_every == 0;
-  // The position after this batch: where a checkpoint written after the step resumes.
-  if (++state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches_.size())) ++state_.epoch, state_.batch_in_epoch = 0;
-
-  const nn::TargetLogits out = forward(batch, health_now);  // logits [R, V] at the R non-pad targets
-  int64_t counted = 0;
-  const Tensor loss = cross_entropy(out.logits, out.targets, data::Vocab::kPad, o.label_smoothing, &counted);
-  if (t.check_masks) MaskChecker::check_loss(batch.tgt_out, counted, data::Vocab::kPad, batch.tgt_in.shape[0]);
-  optimizer_->zero_grad();
-  loss.backward();
-  if (health_now) health_.read_gradients();
-  const double norm = o.clip_norm > 0.0f ? clip_grad_norm(model_.parameters(), o.clip_norm)
-                                         : gradient_norm(model_.parameters());
-  if (!std::isfinite(loss.item()) || !std::isfinite(norm)) {  // never let a NaN or Inf reach the weights
-    skip(std::isfinite(loss.item()) ? str("gradient norm is ", norm) : str("loss is ", loss.item()));
-    return false;
-  }
-  const float lr = schedule_.at(state_.step + 1);
-  optimizer_->set_lr(lr);
-  if (health_now) health_.before_step();
-  optimizer_->step();
-  ++state_.step;
-  if (average_) average_->update(state_.step);
-  if (health_now) {
-    const HealthReport report = health_.after_step(state_.step, lr);
-    log_->line(report.summary());
-    for (const std::string& w : warnings_.note(report)) log_->line(w);
-    write_or_stop([&] { log_->record(report.json()); });
-  }
-  last_loss_ = loss.item();
-  const bool log_now = state_.step % t.log_every == 0 || !running();
-  write_or_stop([&] { log_->step(state_.step, loaded_epoch_ + 1, last_loss_, lr, batch.tgt_tokens, log_now); });
-  return true;
-}
-
-void Trainer::skip(const std::string& what) {
-  MT_CHECK(config_.train.nonfinite == NonFinite::kSkip, "step ", state_.step + 1, ": the ", what,
-           " (train.nonfinite = stop); the last checkpoint in ", dir_, " is untouched");
-  ++state_.skipped_steps;
-  optimizer_->zero_grad();
-  log_->line(str("step ", state_.step + 1, ": the ", what, ", skipped (", state_.skipped_steps, " so far)"));
-  write_or_stop([&] {
-    log_->record({{"step", state_.step + 1}, {"skipped", what}, {"skipped_steps", state_.skipped_steps}});
-  });
-}
-
 void Trainer::checkpoint_if_due() {
-  if (g_stop_requested) stop_ = interrupted_ = true;
+  if (stop_voted_) stop_ = interrupted_ = true;
   if (state_.step % config_.train.valid_every == 0) {
     validate_and_save();
   } else if (interrupted_) {
@@ -182,7 +141,8 @@ void Trainer::checkpoint_if_due() {
 
 void Trainer::validate_and_save() {
   state_.random_counter = random_counter();  // the generator's position after this step
-  validate();
+  if (ranks_.root()) validate();  // the other ranks wait, asleep
+  stop_ = ranks_.any(stop_);      // early stopping, as rank 0 decided
   write_checkpoint();
 }
 
@@ -234,7 +194,7 @@ void Trainer::save() {
 }
 
 void Trainer::write_checkpoint() {
-  write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, average_.get(), state_); });
+  if (ranks_.root()) write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, average_.get(), state_); });
   saved_step_ = state_.step;
 }
 
@@ -242,7 +202,7 @@ TrainResult Trainer::finish() {
   TrainResult result{.steps = state_.step, .last_loss = last_loss_, .seconds = log_->elapsed(),
                      .interrupted = interrupted_, .skipped_steps = state_.skipped_steps};
   for (const std::string& w : warnings_.summary()) log_->line(w);
-  if (out_of_time()) log_->line(str("time limit: train.time_limit = ", config_.train.time_limit, " minutes reached"));
+  if (time_up_) log_->line(str("time limit: train.time_limit = ", config_.train.time_limit, " minutes reached"));
   log_->close();
   const int64_t done = state_.step - first_step_;
   if (config_.train.profile) {
@@ -251,12 +211,17 @@ TrainResult Trainer::finish() {
          << profile_report(std::max<int64_t>(1, done));
   }
   if (!interrupted_ && state_.step % config_.train.valid_every != 0) validate_and_save();  // the final state
+  if (!ranks_.root()) {
+    ranks_.barrier();
+    return result;
+  }
   const std::string curves = run_file(dir_, "curves.svg");
   write_or_stop([&] { write_file_atomically(curves, curves_svg(run_file(dir_, "metrics.jsonl"))); });
   result.best_valid_loss = state_.best_valid_loss;
   if (interrupted_) {
     out_ << "stopped at step " << state_.step << " on request; checkpoint saved in " << dir_
          << " (continue with: minitrans train --resume " << dir_ << ")\n";
+    ranks_.barrier();
     return result;
   }
   out_ << "trained " << done << " steps" << (first_step_ > 0 ? str(" (to step ", state_.step, ")") : "") << " in "
@@ -265,6 +230,7 @@ TrainResult Trainer::finish() {
   if (!data_.test.empty()) test(result);
   write_or_stop([&] { write_file_atomically(run_file(dir_, "report.html"), run_report(dir_)); });
   out_ << "report: " << run_file(dir_, "report.html") << "\n";
+  ranks_.barrier();  // the other ranks have waited for the test and the report, asleep
   return result;
 }
 
@@ -291,8 +257,7 @@ void Trainer::test(TrainResult& result) {
 TrainResult train(const Config& config, bool resume, std::ostream& log) {
   Trainer trainer(config, resume, log);
   while (trainer.running()) {
-    const data::Batch batch = trainer.next_batch();
-    if (trainer.step(batch)) trainer.checkpoint_if_due();
+    if (trainer.step(trainer.next_batch())) trainer.checkpoint_if_due();
   }
   return trainer.finish();
 }

@@ -1,10 +1,13 @@
 // The training loop. train() reads top to bottom: a Trainer is built from a Config (data,
 // vocabularies, model, optimizer, schedule, and the checkpoint when resuming), then takes one
 // batch after another; Trainer::step is forward, loss, backward, clip, the non-finite policy and
-// the update, as llm.c's loop. Every valid_every steps validate() scores the model (loss and
-// BLEU, best weights kept, early stopping; the weight average stands in for the weights there
-// with train.ema) and save() writes a checkpoint. The log, the progress
-// bar and metrics.jsonl belong to the RunLog (run_log.h). Read next: ../cli/main.cpp.
+// the update, as llm.c's loop. With train.accumulate or under mpirun a step's batch is cut into
+// micro-batches whose gradients are summed (across the ranks too, ../dist/gradient_sum.h)
+// before the one update, which every rank then makes alike. Every valid_every steps validate()
+// scores the model (loss and BLEU, best weights kept, early stopping; the weight average stands
+// in for the weights there with train.ema) and save() writes a checkpoint: on rank 0, which
+// alone writes. The log, the progress bar and metrics.jsonl belong to the RunLog (run_log.h).
+// Read next: ../cli/main.cpp.
 #pragma once
 
 #include <memory>
@@ -12,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "autograd/check.h"
 #include "data/batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/vocab.h"
 #include "train/insight/health.h"
+#include "train/dist/gradient_sum.h"
 #include "train/insight/mask_check.h"
 #include "train/loop/run_data.h"
 #include "train/loop/run_log.h"
@@ -37,15 +42,20 @@ struct TrainResult {
   int64_t skipped_steps = 0;   // non-finite steps skipped (train.nonfinite = skip)
 };
 
-/// Asks a running train() to finish its step, save a checkpoint and return (signal-safe: the
-/// command calls it from its SIGINT and SIGTERM handlers).
-void request_stop();
-/// Withdraws a stop request (for the next run in the same process).
-void clear_stop_request();
-
 /// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
 /// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
+/// Under mpirun every rank calls it; rank 0 alone writes the run directory and the log.
 TrainResult train(const Config& config, bool resume, std::ostream& log);
+
+/// This rank's share of one step: its micro-batches of the step's batch (train.accumulate cuts
+/// it by target tokens; rank r of N takes the r-th N-th of them), with their numbers among the
+/// step's micro-batches (the keys of their dropout draws), and the target count of the whole
+/// batch (every rank builds the same batches, so it needs no communication).
+struct StepBatch {
+  std::vector<data::Batch> micro;
+  std::vector<int64_t> ids;
+  int64_t tgt_tokens = 0;
+};
 
 class Trainer {
  public:
@@ -54,11 +64,11 @@ class Trainer {
   /// Whether there is a next batch: steps, epochs, the time limit, early stopping and stop
   /// requests decide.
   bool running() const;
-  /// The batch at the data position (the same sequence on a resumed run).
-  data::Batch next_batch();
-  /// One update on `batch`; false when its loss or gradient was not finite and the update was
+  /// This rank's share of the batch at the data position (the same sequence on a resumed run).
+  StepBatch next_batch();
+  /// One update on the step's batch, every rank's micro-batches summed; false when its loss or gradient was not finite and the update was
   /// skipped (train.nonfinite = skip; with stop, that throws). Moves the data position on.
-  bool step(const data::Batch& batch);
+  bool step(const StepBatch& batch);
   /// After a step: validation and a checkpoint every valid_every steps, and on a stop request.
   void checkpoint_if_due();
   /// Validation loss and BLEU, the best weights, the early-stopping count.
@@ -77,18 +87,27 @@ class Trainer {
   /// The batches of the epoch in progress, computed once per epoch.
   const std::vector<std::vector<int64_t>>& epoch_batches();
   nn::TargetLogits forward(const data::Batch& batch, bool health_now);
+  // Forward and backward of this rank's micro-batches; returns the sum of their losses.
+  double micro_steps(const StepBatch& batch, bool health_now);
+  // Sums the micro-batches' gradients over the ranks, with the loss and the votes to stop.
+  double sum_over_ranks(double loss);
   bool out_of_time() const;  // train.time_limit reached
   void write_checkpoint();
   void skip(const std::string& what);
   void test(TrainResult& result);
 
+  static constexpr size_t kExtras = 3;  // summed along with the gradient: the loss, two votes
+
   const Config& config_;
+  Communicator& ranks_;
   const std::string dir_;
   std::ostream& out_;
   RunData data_;
   nn::Transformer model_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<WeightAverage> average_;  // with train.ema
+  int64_t micro_batches_ = 1;              // per step, over all ranks
+  std::unique_ptr<GradientSum> gradients_;  // with more than one micro-batch
   Schedule schedule_;
   TrainingState state_;
   data::Batcher batcher_;
@@ -101,6 +120,18 @@ class Trainer {
   WarningLog warnings_;
   double last_loss_ = 0.0;
   bool stop_ = false, interrupted_ = false;
+  bool stop_voted_ = false, time_up_ = false;  // agreed by every rank at the last step
 };
+
+template <typename Write>
+void Trainer::write_or_stop(const Write& write) {
+  try {
+    write();
+  } catch (const Error& e) {
+    throw Error(str("step ", state_.step, ": ", e.what(), "; ",
+                    saved_step_ >= 0 ? str("the checkpoint of step ", saved_step_, " in ", dir_, " is kept")
+                                     : std::string("no checkpoint was saved yet")));
+  }
+}
 
 }  // namespace mt

@@ -65,7 +65,8 @@ struct TrainConfig {
   int64_t seed = 1;
   int64_t epochs = 10;
   int64_t max_steps = 0;  // 0: no limit (epochs decide)
-  int64_t threads = 0;    // 0: all cores
+  int64_t threads = 0;    // 0: all cores (under mpirun: the cores of a machine shared among its ranks)
+  int64_t accumulate = 1; // micro-batches per step, their gradients added before one update
   int64_t log_every = 50;
   int64_t valid_every = 500;
   int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU

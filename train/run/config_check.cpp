@@ -135,6 +135,7 @@ void validate_train(const Config& c, const Checker& k) {
   k.require(t.epochs >= 1, "train.epochs", ">= 1", t.epochs);
   k.require(t.max_steps >= 0, "train.max_steps", ">= 0", t.max_steps);
   k.require(t.threads >= 0, "train.threads", ">= 0", t.threads);
+  k.require(t.accumulate >= 1, "train.accumulate", ">= 1", t.accumulate);
   k.require(t.log_every >= 1, "train.log_every", ">= 1", t.log_every);
   k.require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
   k.require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);

@@ -74,7 +74,9 @@ void visit_options(C& c, const Visit& v) {
   v("train.seed", c.train.seed, "random seed (weights, dropout, batch order)");
   v("train.epochs", c.train.epochs, "passes over the training data");
   v("train.max_steps", c.train.max_steps, "stop after this many steps (0: no limit)");
-  v("train.threads", c.train.threads, "threads to use (0: all cores)");
+  v("train.threads", c.train.threads, "threads per process (0: all cores, shared among the ranks of a machine)");
+  v("train.accumulate", c.train.accumulate, "micro-batches per batch, their gradients added before one update "
+    "(under mpirun: a multiple of the ranks, which share them; 1 gives each rank one)");
   v("train.log_every", c.train.log_every, "steps between log lines");
   v("train.valid_every", c.train.valid_every, "steps between validations and checkpoints");
   v("train.valid_bleu_sentences", c.train.valid_bleu_sentences, "validation sentences decoded for BLEU (0: none)");

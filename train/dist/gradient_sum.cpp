@@ -1,0 +1,56 @@
+// The gradient of a step cut into micro-batches; see gradient_sum.h.
+#include "train/dist/gradient_sum.h"
+
+#include <algorithm>
+
+#include "autograd/ops.h"
+
+namespace mt {
+
+GradientSum::GradientSum(std::vector<Tensor> params, size_t extras) : params_(std::move(params)) {
+  for (const Tensor& p : params_) gradient_size_ += static_cast<size_t>(p.numel());
+  buffer_.assign(gradient_size_ + extras, 0.0f);
+}
+
+void GradientSum::clear() { empty_ = true; }
+
+void GradientSum::add() {
+  float* into = buffer_.data();
+  for (const Tensor& p : params_) {
+    const int64_t n = p.numel();
+    const Tensor& g = p.grad();
+    const float* from = g.defined() ? g.data() : nullptr;  // leaf gradients are contiguous (engine.cpp)
+    if (empty_) {
+      if (from) {
+        std::copy(from, from + n, into);
+      } else {
+        std::fill(into, into + n, 0.0f);
+      }
+    } else if (from) {
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) into[i] += from[i];
+    }
+    into += n;
+  }
+  if (empty_) std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(gradient_size_), buffer_.end(), 0.0f);
+  empty_ = false;
+}
+
+std::span<float> GradientSum::extras() {
+  if (empty_) std::fill(buffer_.begin(), buffer_.end(), 0.0f);  // a rank without a micro-batch this step
+  empty_ = false;
+  return std::span<float>(buffer_).subspan(gradient_size_);
+}
+
+void GradientSum::write_back() const {
+  const float* from = buffer_.data();
+  for (const Tensor& p : params_) {
+    Tensor g = p.grad();
+    if (!g.defined() || g.storage().use_count() != 1) g = Tensor(p.shape());  // a gradient of its own
+    std::copy(from, from + p.numel(), g.data());
+    p.set_grad(g);
+    from += p.numel();
+  }
+}
+
+}  // namespace mt
