@@ -67,16 +67,15 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t
 std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& examples,
                                                   const std::vector<int64_t>& rows, int64_t parts) {
   MT_CHECK(parts >= 1, "split_by_tokens: parts must be >= 1, got ", parts);
-  const auto tokens = [&](int64_t i) { return static_cast<int64_t>(examples[i].tgt.size()) + 1; };
-  int64_t total = 0;
-  for (int64_t i : rows) total += tokens(i);
-  // A row goes to the part its middle token falls in; every row before it goes no later.
+  // Dealt like cards: each row to the part with the fewest tokens (source and target) so far.
+  // A batch's rows are in length order, so every part gets rows of every length, and so about
+  // the same work for the encoder, the decoder and the padding alike.
   std::vector<std::vector<int64_t>> split(parts);
-  int64_t before = 0;
+  std::vector<int64_t> tokens(parts, 0);
   for (int64_t i : rows) {
-    const int64_t middle2 = 2 * before + tokens(i);  // twice the middle token's position
-    split[std::min(parts - 1, middle2 * parts / (2 * total))].push_back(i);
-    before += tokens(i);
+    const auto part = std::min_element(tokens.begin(), tokens.end()) - tokens.begin();
+    split[part].push_back(i);
+    tokens[part] += static_cast<int64_t>(examples[i].src.size() + examples[i].tgt.size()) + 1;
   }
   return split;
 }

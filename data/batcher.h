@@ -37,10 +37,10 @@ std::vector<Example> encode_pairs(const std::vector<SentencePair>& pairs, const 
 /// The padded batch of examples[indices] (rows in the order given).
 Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices);
 
-/// The rows of one batch cut into `parts` micro-batches in row order, each with about the same
-/// number of target tokens (with <eos>): a part is empty only when there are fewer rows than
-/// parts or one row outweighs the others. Gradient accumulation and data parallelism cut a
-/// step's batch this way (train.accumulate).
+/// The rows of one batch cut into `parts` micro-batches with about the same number of tokens
+/// (source and target, with <eos>), each row to the part with the fewest so far, each part in
+/// row order: a part is empty only when there are fewer rows than parts. Gradient accumulation
+/// and data parallelism cut a step's batch this way (train.accumulate).
 std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& examples,
                                                   const std::vector<int64_t>& rows, int64_t parts);
 

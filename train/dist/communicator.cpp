@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autograd/check.h"
+#include "autograd/profiler.h"
 
 #ifdef MINITRANS_MPI
 #include <mpi.h>
@@ -39,10 +40,6 @@ Communicator& Communicator::world() {
 }
 
 #ifdef MINITRANS_MPI
-
-namespace {
-constexpr size_t kChunk = size_t{1} << 18;  // floats per message of the chain (1 MiB)
-}  // namespace
 
 Communicator::Communicator() {
   if (!launched_by_mpi()) return;
@@ -88,32 +85,34 @@ void Communicator::wait(void* request) {
 
 void Communicator::sum(std::span<float> values) {
   if (size_ == 1) return;
+  MT_PROFILE("sum over ranks");
   MT_CHECK(values.size() < size_t{INT_MAX}, "Communicator::sum: ", values.size(), " values are more than MPI counts");
-  const size_t chunks = (values.size() + kChunk - 1) / kChunk;
-  const auto length = [&](size_t c) { return static_cast<int>(std::min(kChunk, values.size() - c * kChunk)); };
-  // The chain: rank r receives the partial sum of ranks 0..r-1, adds its own, passes it on.
-  std::vector<float> partial[2] = {std::vector<float>(kChunk), std::vector<float>(kChunk)};
-  MPI_Request incoming = MPI_REQUEST_NULL;
-  const auto receive = [&](size_t c) {
-    MPI_Irecv(partial[c % 2].data(), length(c), MPI_FLOAT, rank_ - 1, 0, MPI_COMM_WORLD, &incoming);
-  };
-  std::vector<MPI_Request> sent(chunks, MPI_REQUEST_NULL);
-  if (rank_ > 0) receive(0);
-  for (size_t c = 0; c < chunks; ++c) {
-    float* mine = values.data() + c * kChunk;
-    if (rank_ > 0) {
-      wait(&incoming);
-      if (c + 1 < chunks) receive(c + 1);  // into the other buffer, while this one is added
-      const float* before = partial[c % 2].data();
-      for (int i = 0; i < length(c); ++i) mine[i] = before[i] + mine[i];
-    }
-    if (rank_ + 1 < size_) MPI_Isend(mine, length(c), MPI_FLOAT, rank_ + 1, 0, MPI_COMM_WORLD, &sent[c]);
+  // Part r of the values (the last one shorter) is summed by rank r.
+  const int n = static_cast<int>(values.size()), part = (n + size_ - 1) / size_;
+  std::vector<int> counts(size_), offsets(size_);
+  for (int r = 0; r < size_; ++r) offsets[r] = std::min(n, r * part), counts[r] = std::min(n, (r + 1) * part) - offsets[r];
+  const int mine = counts[rank_];
+  // 1. Every rank sends part r of its values to rank r: this rank gets every rank's copy of its part.
+  std::vector<float>& copies = copies_;  // kept: a fresh 1/N of the gradient each step costs page faults
+  copies.resize(static_cast<size_t>(mine) * size_);
+  std::vector<int> copy_counts(size_, mine), copy_offsets(size_);
+  for (int r = 0; r < size_; ++r) copy_offsets[r] = r * mine;
+  MPI_Request request;
+  MPI_Ialltoallv(values.data(), counts.data(), offsets.data(), MPI_FLOAT, copies.data(), copy_counts.data(),
+                 copy_offsets.data(), MPI_FLOAT, MPI_COMM_WORLD, &request);
+  wait(&request);
+  // 2. Their sum, added in rank order: ((v0 + v1) + v2) + ..., as one process accumulates.
+  float* sum = values.data() + offsets[rank_];
+  std::copy(copies.begin(), copies.begin() + mine, sum);
+  for (int r = 1; r < size_; ++r) {
+    const float* next = copies.data() + static_cast<size_t>(r) * mine;
+#pragma omp simd
+    for (int i = 0; i < mine; ++i) sum[i] += next[i];
   }
-  for (MPI_Request& s : sent) wait(&s);
-  // The last rank holds the sum: a broadcast copies its bits to every rank.
-  MPI_Request broadcast;
-  MPI_Ibcast(values.data(), static_cast<int>(values.size()), MPI_FLOAT, size_ - 1, MPI_COMM_WORLD, &broadcast);
-  wait(&broadcast);
+  // 3. Every rank's part to every rank: copies, so every rank holds the same bits.
+  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, values.data(), counts.data(), offsets.data(), MPI_FLOAT, MPI_COMM_WORLD,
+                  &request);
+  wait(&request);
 }
 
 bool Communicator::any(bool yes) {

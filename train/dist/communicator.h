@@ -1,8 +1,9 @@
 // The processes of a training job. Started by mpirun, each process is one rank of an MPI job;
 // started alone, it is the only rank and nothing here calls MPI. The trainer needs three
-// collectives, all here: the sum of the gradients, in a fixed order (a chain from rank 0 up to
-// the last rank, then a broadcast), so every rank holds the same bits and those are the bits of
-// one process adding the same micro-batches in rank order; "does any rank say yes"; a barrier.
+// collectives, all here: the sum of the gradients, in a fixed order (rank r gathers part r of
+// every rank's values and adds them in rank order, then every rank gathers every part), so every
+// rank holds the same bits and those are the bits of one process adding the same micro-batches
+// in rank order; "does any rank say yes"; a barrier.
 // Stop requests (SIGINT, SIGTERM, and under mpirun the SIGCONT it sends first when it ends a
 // job) are counted here too: while a rank waits for the others it watches them, and when mpirun
 // is ending the job (a second signal: a rank died or failed, or a stop took too long) it says so
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace mt {
 
@@ -41,7 +43,8 @@ class Communicator {
   int local_size() const { return local_size_; }
 
   /// values ← the sum over ranks of values, added in rank order ((v0 + v1) + v2) + ..., the
-  /// same bits on every rank. Pipelined in chunks: each link carries the vector twice.
+  /// same bits on every rank. Each rank sends and receives 2(N-1)/N of the values, as a ring
+  /// all-reduce does, and adds 1/N of them.
   void sum(std::span<float> values);
   /// Whether `yes` holds on any rank.
   bool any(bool yes);
@@ -63,6 +66,7 @@ class Communicator {
   int rank_ = 0, size_ = 1, local_size_ = 1;
   bool mpi_ = false;
   std::string waiting_note_;
+  std::vector<float> copies_;  // sum(): every rank's copy of this rank's part
 };
 
 }  // namespace mt

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
@@ -15,6 +16,7 @@ GradientSum::GradientSum(std::vector<Tensor> params, size_t extras) : params_(st
 void GradientSum::clear() { empty_ = true; }
 
 void GradientSum::add() {
+  MT_PROFILE("gradient buffer");
   float* into = buffer_.data();
   for (const Tensor& p : params_) {
     const int64_t n = p.numel();
@@ -43,6 +45,7 @@ std::span<float> GradientSum::extras() {
 }
 
 void GradientSum::write_back() const {
+  MT_PROFILE("gradient buffer");
   const float* from = buffer_.data();
   for (const Tensor& p : params_) {
     Tensor g = p.grad();

@@ -48,7 +48,7 @@ struct TrainResult {
 TrainResult train(const Config& config, bool resume, std::ostream& log);
 
 /// This rank's share of one step: its micro-batches of the step's batch (train.accumulate cuts
-/// it by target tokens; rank r of N takes the r-th N-th of them), with their numbers among the
+/// it into parts of about equal tokens; rank r of N takes the r-th N-th of them), with their numbers among the
 /// step's micro-batches (the keys of their dropout draws), and the target count of the whole
 /// batch (every rank builds the same batches, so it needs no communication).
 struct StepBatch {
