@@ -106,6 +106,16 @@ int fail(const std::string& message) {
   job.abort(1);
 }
 
+// A run stopped on request under mpirun ends here: mpirun is tearing the job down, and
+// MPI_Finalize would wait for it until its SIGKILL (odls_base_sigkill_timeout, twice over).
+int finish_train(const TrainResult& result) {
+  if (result.interrupted && launched_by_mpi()) {
+    std::cout.flush(), std::cerr.flush();
+    std::_Exit(0);
+  }
+  return 0;
+}
+
 int run_train(std::vector<std::string> args) {
   if (launched_by_mpi()) Communicator::world();  // MPI's own handlers first, then ours
   watch_stop_signals();
@@ -130,8 +140,7 @@ int run_train(std::vector<std::string> args) {
         std::cout << describe_config(config);
         return 0;
       }
-      train(config, true, std::cerr);
-      return 0;
+      return finish_train(train(config, true, std::cerr));
     }
   }
   std::string help;
@@ -147,8 +156,7 @@ int run_train(std::vector<std::string> args) {
     std::cout << describe_config(config);
     return 0;
   }
-  train(config, false, std::cerr);
-  return 0;
+  return finish_train(train(config, false, std::cerr));
 }
 
 int run_translate(const std::vector<std::string>& args) {

@@ -212,7 +212,7 @@ TrainResult Trainer::finish() {
   }
   if (!interrupted_ && state_.step % config_.train.valid_every != 0) validate_and_save();  // the final state
   if (!ranks_.root()) {
-    ranks_.barrier();
+    if (!interrupted_) ranks_.barrier();  // stopped: mpirun is ending the job, nothing to wait for
     return result;
   }
   const std::string curves = run_file(dir_, "curves.svg");
@@ -221,7 +221,6 @@ TrainResult Trainer::finish() {
   if (interrupted_) {
     out_ << "stopped at step " << state_.step << " on request; checkpoint saved in " << dir_
          << " (continue with: minitrans train --resume " << dir_ << ")\n";
-    ranks_.barrier();
     return result;
   }
   out_ << "trained " << done << " steps" << (first_step_ > 0 ? str(" (to step ", state_.step, ")") : "") << " in "
