@@ -5,15 +5,11 @@
 //   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <chrono>
-#include <csignal>
-#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "autograd/check.h"
@@ -23,8 +19,8 @@
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/cli/bench.h"
+#include "train/cli/job.h"
 #include "train/cli/options.h"
-#include "train/dist/communicator.h"
 #include "train/insight/explain.h"
 #include "train/insight/plots.h"
 #include "train/insight/report.h"
@@ -51,70 +47,6 @@ constexpr const char* kUsage =
     "  report     one HTML page:   minitrans report RUN_DIR   (RUN_DIR/report.html; training writes it too)\n"
     "  explain    every tensor:    minitrans explain --checkpoint RUN_DIR | --config F --src \"...\" --tgt \"...\"\n"
     "Run 'minitrans <command> --help' for the options of a command.\n";
-
-// SIGINT / SIGTERM: finish the step, save, exit 0 (a second signal stops at once).
-extern "C" void on_stop_signal(int signal) {
-  request_stop();
-  std::signal(signal, SIG_DFL);
-}
-
-// Under mpirun, which ends a job by sending every rank SIGCONT, then SIGTERM a second later, then
-// SIGKILL: each of them is a stop request (the ranks agree on the step to stop after), and a
-// second one while the ranks wait for each other ends the job (communicator.h). SIGCONT after
-// a SIGTSTP that mpirun forwarded (Ctrl-Z, then fg) is job control, not a stop.
-volatile std::sig_atomic_t g_suspended = 0;
-extern "C" void on_job_signal(int signal) {
-  if (signal == SIGTSTP) {
-    g_suspended = 1;
-    std::raise(SIGSTOP);
-  } else if (signal == SIGCONT && g_suspended) {
-    g_suspended = 0;
-  } else {
-    request_stop();
-  }
-}
-
-void watch_stop_signals() {
-  if (!launched_by_mpi()) {
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    return;
-  }
-  for (int signal : {SIGINT, SIGTERM, SIGCONT, SIGTSTP}) std::signal(signal, on_job_signal);
-}
-
-// The error line. Under mpirun a rank other than 0 names itself, after a pause in which the job
-// may already be ending (the same error on rank 0: its line is enough); then every rank ends.
-int fail(const std::string& message) {
-  if (!launched_by_mpi()) {
-    std::cerr << "minitrans: error: " << message << "\n";
-    return 1;
-  }
-  Communicator* ranks = nullptr;
-  try {
-    ranks = &Communicator::world();
-  } catch (const Error& e) {  // built without MPI: this is the error to report
-    std::cerr << "minitrans: error: " << e.what() << "\n";
-    return 1;
-  }
-  Communicator& job = *ranks;
-  if (!job.root()) {
-    for (int i = 0; i < 20 && stop_requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (stop_requests() > 0) std::_Exit(1);
-  }
-  std::cerr << "minitrans: error: " << (job.root() ? "" : str("rank ", job.rank(), ": ")) << message << std::endl;
-  job.abort(1);
-}
-
-// A run stopped on request under mpirun ends here: mpirun is tearing the job down, and
-// MPI_Finalize would wait for it until its SIGKILL (odls_base_sigkill_timeout, twice over).
-int finish_train(const TrainResult& result) {
-  if (result.interrupted && launched_by_mpi()) {
-    std::cout.flush(), std::cerr.flush();
-    std::_Exit(0);
-  }
-  return 0;
-}
 
 int run_train(std::vector<std::string> args) {
   if (launched_by_mpi()) Communicator::world();  // MPI's own handlers first, then ours
