@@ -65,7 +65,8 @@ int fail(const std::string& message) {
     for (int i = 0; i < 20 && stop_requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (stop_requests() > 0) std::_Exit(1);
   }
-  std::cerr << "minitrans: error: " << (job.root() ? "" : str("rank ", job.rank(), ": ")) << message << std::endl;
+  // One write, so that mpirun forwards the line whole, even with its own banner coming.
+  std::cerr << str("minitrans: error: ", job.root() ? "" : str("rank ", job.rank(), ": "), message, "\n") << std::flush;
   job.abort(1);
 }
 
