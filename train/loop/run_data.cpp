@@ -42,9 +42,9 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
   MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, or ",
            "data.train_tsv");
   const bool follower = !ranks.root();  // loads what rank 0 wrote, once it has
-  if (follower) ranks.barrier();
   RunData r;
   const std::vector<data::TextPair> train_text = read_split(d, "train");
+  if (follower) ranks.barrier();
   if (resume || follower) {
     load_tokenizers(config, dir, r.codec);
   } else {
@@ -64,7 +64,10 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
     r.codec.src_vocab.save(run_file(dir, "src_vocab.txt"));
     r.codec.tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
   }
-  if (!follower) write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
+  if (!follower) {
+    write_file_atomically(run_file(dir, "config.ini"), to_ini(config));
+    ranks.barrier();  // the tokenizers, vocabularies and config are there for the other ranks
+  }
   int64_t dropped = 0;
   r.examples = data::encode_pairs(r.train, r.codec.src_vocab, r.codec.tgt_vocab, d.max_len, &dropped);
   MT_CHECK(!r.examples.empty(), "data: every training pair is longer than data.max_len = ", d.max_len);
@@ -74,7 +77,6 @@ RunData load_run_data(const Config& config, bool resume, const std::string& dir,
       << r.codec.src_vocab.size() << " / " << r.codec.tgt_vocab.size() << " tokens"
       << "; the training split tokenized in " << seconds << " s"
       << (r.sampled ? str("; subword sampling, alpha ", d.spm_alpha) : "") << "\n";
-  if (!follower) ranks.barrier();
   return r;
 }
 

@@ -92,7 +92,7 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
       << config.optim.lr << "; " << num_threads() << " threads"
-       << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << "\n";
+      << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << "\n";
   if (micro_batches_ > 1) {
     out_ << "steps: each batch is cut into " << micro_batches_ << " micro-batches of about equal tokens"
          << (ranks_.size() > 1 ? str(", ", micro_batches_ / ranks_.size(), " per rank; ", gradients_->bytes(),

@@ -48,9 +48,9 @@ struct TrainResult {
 TrainResult train(const Config& config, bool resume, std::ostream& log);
 
 /// This rank's share of one step: its micro-batches of the step's batch (train.accumulate cuts
-/// it into parts of about equal tokens; rank r of N takes the r-th N-th of them), with their numbers among the
-/// step's micro-batches (the keys of their dropout draws), and the target count of the whole
-/// batch (every rank builds the same batches, so it needs no communication).
+/// it into parts of about equal tokens; rank r of N takes the r-th N-th of them), with their
+/// numbers among the step's micro-batches (the keys of their dropout draws), and the target
+/// count of the whole batch (every rank builds the same batches, so it needs no communication).
 struct StepBatch {
   std::vector<data::Batch> micro;
   std::vector<int64_t> ids;
@@ -66,8 +66,9 @@ class Trainer {
   bool running() const;
   /// This rank's share of the batch at the data position (the same sequence on a resumed run).
   StepBatch next_batch();
-  /// One update on the step's batch, every rank's micro-batches summed; false when its loss or gradient was not finite and the update was
-  /// skipped (train.nonfinite = skip; with stop, that throws). Moves the data position on.
+  /// One update on the step's batch, every rank's micro-batches summed; false when its loss or
+  /// gradient was not finite and the update was skipped (train.nonfinite = skip; with stop, that
+  /// throws). Moves the data position on.
   bool step(const StepBatch& batch);
   /// After a step: validation and a checkpoint every valid_every steps, and on a stop request.
   void checkpoint_if_due();
@@ -96,7 +97,8 @@ class Trainer {
   void skip(const std::string& what);
   void test(TrainResult& result);
 
-  static constexpr size_t kExtras = 3;  // summed along with the gradient: the loss, two votes
+  // What rides along with the gradient sum: the loss, and each rank's votes.
+  enum Extra : size_t { kLossSum, kStopVotes, kTimeUpVotes, kExtras };
 
   const Config& config_;
   Communicator& ranks_;

@@ -11,9 +11,6 @@
 namespace mt {
 namespace {
 
-// What rides along with the gradient sum: the loss, and each rank's votes.
-enum Extra : size_t { kLossSum, kStopVotes, kTimeUpVotes };
-
 // The dropout draws of micro-batch `micro` of step `step` come from a stream of their own, so
 // they are the same whichever rank computes it and whatever ran before.
 void key_dropout(int64_t seed, int64_t step, int64_t micro) {
