@@ -2,6 +2,7 @@
 #include "data/batcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "autograd/check.h"
@@ -20,29 +21,17 @@ void shuffle(std::vector<T>& items, uint64_t seed, uint64_t stream) {
   }
 }
 
+// The seed of the weighted corpora's draws: a stream of its own, apart from the epoch's shuffles.
+constexpr uint64_t kWeightDraws = 0x57E1'6A7D'0C0B'9A11ull;
+
 }  // namespace
 
-std::vector<Example> encode_pairs(const std::vector<SentencePair>& pairs, const Vocab& src_vocab,
-                                  const Vocab& tgt_vocab, int64_t max_len, int64_t* dropped) {
-  std::vector<Example> out;
-  int64_t skipped = 0;
-  for (const SentencePair& p : pairs) {
-    if (static_cast<int64_t>(p.src.size()) > max_len || static_cast<int64_t>(p.tgt.size()) + 1 > max_len) {
-      ++skipped;
-      continue;
-    }
-    out.push_back({src_vocab.encode(p.src), tgt_vocab.encode(p.tgt)});
-  }
-  if (dropped) *dropped = skipped;
-  return out;
-}
-
-Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices) {
+Batch make_batch(const Examples& examples, const std::vector<int64_t>& indices) {
   MT_CHECK(!indices.empty(), "make_batch: no examples");
   int64_t s = 1, t = 1;
   for (int64_t i : indices) {
-    s = std::max<int64_t>(s, examples[i].src.size());
-    t = std::max<int64_t>(t, examples[i].tgt.size() + 1);
+    s = std::max(s, examples.src_len(i));
+    t = std::max(t, examples.tgt_len(i) + 1);
   }
   const int64_t b = static_cast<int64_t>(indices.size());
   Batch batch;
@@ -51,20 +40,20 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t
   batch.tgt_in = IntTensor(std::vector<int32_t>(b * t, Vocab::kPad), {b, t});
   batch.tgt_out = IntTensor(std::vector<int32_t>(b * t, Vocab::kPad), {b * t});
   for (int64_t row = 0; row < b; ++row) {
-    const Example& e = examples[indices[row]];
-    std::copy(e.src.begin(), e.src.end(), batch.src.values.begin() + row * s);
+    const int64_t i = indices[row], n = examples.tgt_len(i);
+    examples.copy_src(i, batch.src.values.data() + row * s);
     batch.tgt_in.values[row * t] = Vocab::kBos;
-    std::copy(e.tgt.begin(), e.tgt.end(), batch.tgt_in.values.begin() + row * t + 1);
-    std::copy(e.tgt.begin(), e.tgt.end(), batch.tgt_out.values.begin() + row * t);
-    batch.tgt_out.values[row * t + e.tgt.size()] = Vocab::kEos;
-    batch.tgt_tokens += static_cast<int64_t>(e.tgt.size()) + 1;
+    examples.copy_tgt(i, batch.tgt_in.values.data() + row * t + 1);
+    examples.copy_tgt(i, batch.tgt_out.values.data() + row * t);
+    batch.tgt_out.values[row * t + n] = Vocab::kEos;
+    batch.tgt_tokens += n + 1;
   }
   batch.src_layout = nn::SequenceLayout::packed(batch.src, Vocab::kPad);
   batch.tgt_layout = nn::SequenceLayout::packed(batch.tgt_in, Vocab::kPad);
   return batch;
 }
 
-std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& examples,
+std::vector<std::vector<int64_t>> split_by_tokens(const Examples& examples,
                                                   const std::vector<int64_t>& rows, int64_t parts) {
   MT_CHECK(parts >= 1, "split_by_tokens: parts must be >= 1, got ", parts);
   // Dealt like cards: each row to the part with the fewest tokens (source and target) so far.
@@ -75,18 +64,41 @@ std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& ex
   for (int64_t i : rows) {
     const auto part = std::min_element(tokens.begin(), tokens.end()) - tokens.begin();
     split[part].push_back(i);
-    tokens[part] += static_cast<int64_t>(examples[i].src.size() + examples[i].tgt.size()) + 1;
+    tokens[part] += examples.src_len(i) + examples.tgt_len(i) + 1;
   }
   return split;
 }
 
-Batcher::Batcher(const std::vector<Example>& examples, int64_t max_tokens, uint64_t seed)
-    : examples_(examples), max_tokens_(max_tokens), seed_(seed) {
+Batcher::Batcher(const Examples& examples, int64_t max_tokens, uint64_t seed, std::vector<double> weights)
+    : examples_(examples), max_tokens_(max_tokens), seed_(seed), weights_(std::move(weights)) {
   MT_CHECK(max_tokens > 0, "batcher: the token budget must be positive, got ", max_tokens);
+  if (weights_.empty()) weights_.assign(examples.corpora(), 1.0);
+  MT_CHECK(static_cast<int64_t>(weights_.size()) == examples.corpora(), "batcher: ", weights_.size(),
+           " weights for ", examples.corpora(), " corpora");
+  for (double w : weights_) MT_CHECK(w > 0.0, "batcher: a corpus weight must be > 0, got ", w);
 }
 
-int64_t Batcher::cost(int64_t i) const {
-  return std::max<int64_t>(examples_[i].src.size(), examples_[i].tgt.size() + 1);
+int64_t Batcher::cost(int64_t i) const { return std::max(examples_.src_len(i), examples_.tgt_len(i) + 1); }
+
+std::vector<int64_t> Batcher::epoch_pairs(int64_t epoch) const {
+  std::vector<int64_t> pairs;
+  for (int64_t c = 0; c < examples_.corpora(); ++c) {
+    const int64_t first = examples_.corpus_first(c), n = examples_.corpus_first(c + 1) - first;
+    const double whole = std::floor(weights_[c]);
+    for (int64_t copy = 0; copy < static_cast<int64_t>(whole); ++copy) {
+      for (int64_t i = first; i < first + n; ++i) pairs.push_back(i);
+    }
+    // The fractional part: a seeded share of the corpus, a new one each epoch.
+    const auto extra = static_cast<int64_t>(std::llround((weights_[c] - whole) * static_cast<double>(n)));
+    if (extra == 0) continue;
+    std::vector<int64_t> drawn(n);
+    std::iota(drawn.begin(), drawn.end(), first);
+    shuffle(drawn, seed_ ^ kWeightDraws, static_cast<uint64_t>(epoch) << 16 | static_cast<uint64_t>(c));
+    drawn.resize(extra);
+    std::sort(drawn.begin(), drawn.end());
+    pairs.insert(pairs.end(), drawn.begin(), drawn.end());
+  }
+  return pairs;
 }
 
 std::vector<std::vector<int64_t>> Batcher::cut(const std::vector<int64_t>& order) const {
@@ -108,8 +120,7 @@ std::vector<std::vector<int64_t>> Batcher::cut(const std::vector<int64_t>& order
 }
 
 std::vector<std::vector<int64_t>> Batcher::epoch_batches(int64_t epoch) const {
-  std::vector<int64_t> order(examples_.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = epoch_pairs(epoch);
   const uint64_t stream = 2 * static_cast<uint64_t>(epoch);
   shuffle(order, seed_, stream);  // random order among equal lengths
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return cost(a) < cost(b); });

@@ -1,24 +1,21 @@
-// From sentence pairs to padded batches. Examples are encoded once; each epoch the batcher
-// shuffles them (seeded: the same seed and epoch give the same batches), sorts them by length
-// so a batch holds sentences of similar length (little padding), cuts batches under a token
-// budget, and shuffles the batch order. A batch carries the layout of each side (which
-// positions are padding, which are computed: nn/sequence_layout.h), made here once and read by
-// every module. Read next: ../train/loop/trainer.h.
+// From encoded pairs to padded batches. Each epoch the batcher draws the epoch's pairs (every
+// pair once, or as its corpus' weight says), shuffles them (seeded: the same seed and epoch give
+// the same batches), sorts them by length so a batch holds sentences of similar length (little
+// padding), cuts batches under a token budget, and shuffles the batch order. It reads the
+// pairs' lengths alone, a few bytes a pair, never their ids. A batch carries the layout of each
+// side (which positions are padding, which are computed: nn/sequence_layout.h), made here once
+// and read by every module. Read next: ../train/loop/trainer.h.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "autograd/tensor.h"
-#include "data/parallel_corpus.h"
+#include "data/examples.h"
 #include "data/vocab.h"
 #include "nn/sequence_layout.h"
 
 namespace mt::data {
-
-struct Example {
-  std::vector<int32_t> src, tgt;  // ids, without <bos>/<eos>
-};
 
 struct Batch {
   IntTensor src;      // [B, S], padded with <pad>
@@ -29,27 +26,27 @@ struct Batch {
   int64_t tgt_tokens = 0;        // non-pad entries of tgt_out
 };
 
-/// Encodes pairs with the vocabularies. Pairs whose source is longer than max_len, or whose
-/// target with <eos> is, are dropped and counted in *dropped.
-std::vector<Example> encode_pairs(const std::vector<SentencePair>& pairs, const Vocab& src_vocab,
-                                  const Vocab& tgt_vocab, int64_t max_len, int64_t* dropped);
-
 /// The padded batch of examples[indices] (rows in the order given).
-Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices);
+Batch make_batch(const Examples& examples, const std::vector<int64_t>& indices);
 
 /// The rows of one batch cut into `parts` micro-batches with about the same number of tokens
 /// (source and target, with <eos>), each row to the part with the fewest so far, each part in
 /// row order: a part is empty only when there are fewer rows than parts. Gradient accumulation
 /// and data parallelism cut a step's batch this way (train.accumulate).
-std::vector<std::vector<int64_t>> split_by_tokens(const std::vector<Example>& examples,
+std::vector<std::vector<int64_t>> split_by_tokens(const Examples& examples,
                                                   const std::vector<int64_t>& rows, int64_t parts);
 
 /// Groups example indices into batches of at most max_tokens padded tokens
 /// (rows · longest side, at least one row per batch).
 class Batcher {
  public:
-  Batcher(const std::vector<Example>& examples, int64_t max_tokens, uint64_t seed);
-  /// The batches of `epoch`: shuffled, length-sorted, cut, batch order shuffled.
+  /// `weights`, one per corpus of `examples` (empty: all 1), say how often each corpus' pairs
+  /// are drawn per epoch: a weight w draws every pair floor(w) times, and a seeded
+  /// (frac w)-share of them once more, a new share each epoch. The batcher keeps a reference.
+  Batcher(const Examples& examples, int64_t max_tokens, uint64_t seed, std::vector<double> weights = {});
+  /// The pairs of `epoch` as the weights draw them (every pair once with weights of 1).
+  std::vector<int64_t> epoch_pairs(int64_t epoch) const;
+  /// The batches of `epoch`: its pairs shuffled, length-sorted, cut, batch order shuffled.
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
   /// Batches in length order without shuffling (evaluation; callers restore input order).
   std::vector<std::vector<int64_t>> sorted_batches() const;
@@ -58,9 +55,10 @@ class Batcher {
   std::vector<std::vector<int64_t>> cut(const std::vector<int64_t>& order) const;
   int64_t cost(int64_t index) const;  // padded length of an example: max(src, tgt + 1)
 
-  const std::vector<Example>& examples_;
+  const Examples& examples_;
   int64_t max_tokens_;
   uint64_t seed_;
+  std::vector<double> weights_;
 };
 
 }  // namespace mt::data

@@ -3,7 +3,7 @@
 
 #include <zlib.h>
 
-#include <memory>
+#include <algorithm>
 
 #include "autograd/check.h"
 #include "data/text.h"
@@ -11,9 +11,9 @@
 namespace mt::data {
 namespace {
 
-struct GzCloser {
-  void operator()(gzFile_s* f) const { gzclose(f); }
-};
+void close_gz(gzFile_s* f) {
+  if (f != nullptr) gzclose(f);
+}
 
 // The error zlib reports for `file`, or "" when there is none.
 std::string gz_error(gzFile file) {
@@ -23,7 +23,7 @@ std::string gz_error(gzFile file) {
   return message != nullptr && *message != '\0' ? message : "read error";
 }
 
-void check_line(std::string& line, const std::string& path, size_t n) {
+void check_line(std::string& line, const std::string& path, int64_t n) {
   if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // byte-order mark
   if (!line.empty() && line.back() == '\r') line.pop_back();
   const long bad = utf8_error_offset(line);
@@ -32,41 +32,59 @@ void check_line(std::string& line, const std::string& path, size_t n) {
 
 }  // namespace
 
-std::vector<std::string> read_lines(const std::string& path) {
-  const std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
-  MT_CHECK(file != nullptr, path, ": cannot open corpus file");
-  gzbuffer(file.get(), 1 << 17);
-  std::vector<std::string> lines;
-  std::string line;
-  char chunk[1 << 16];
+LineReader::LineReader(const std::string& path)
+    : path_(path), file_(gzopen(path.c_str(), "rb"), close_gz), chunk_(1 << 16) {
+  MT_CHECK(file_ != nullptr, path, ": cannot open corpus file");
+  gzbuffer(file_.get(), 1 << 17);
+}
+
+LineReader::~LineReader() = default;
+LineReader::LineReader(LineReader&&) noexcept = default;
+
+bool LineReader::fill() {
+  const int got = gzread(file_.get(), chunk_.data(), static_cast<unsigned>(chunk_.size()));
+  if (got < 0 || !gz_error(file_.get()).empty()) {
+    throw Error(str(path_, ":", line_number_ + 1, ": corrupt or truncated gzip data (zlib: ", gz_error(file_.get()),
+                    ")"));
+  }
+  at_ = 0;
+  end_ = static_cast<size_t>(got);
+  return got > 0;
+}
+
+bool LineReader::next(std::string& line) {
+  line.clear();
+  bool any = false;  // a last line without its '\n' still counts
   while (true) {
-    const int got = gzread(file.get(), chunk, sizeof(chunk));
-    if (got < 0 || !gz_error(file.get()).empty()) {
-      throw Error(str(path, ":", lines.size() + 1, ": corrupt or truncated gzip data (zlib: ", gz_error(file.get()),
-                      ")"));
+    if (at_ == end_ && !fill()) {
+      if (!any) return false;
+      break;
     }
-    if (got == 0) break;
-    for (int i = 0; i < got; ++i) {
-      if (chunk[i] != '\n') {
-        line += chunk[i];
-        continue;
-      }
-      check_line(line, path, lines.size() + 1);
-      lines.push_back(std::move(line));
-      line.clear();
+    any = true;
+    const char* begin = chunk_.data() + at_;
+    const char* newline = std::find(begin, static_cast<const char*>(chunk_.data() + end_), '\n');
+    line.append(begin, newline);
+    at_ = static_cast<size_t>(newline - chunk_.data());
+    if (at_ < end_) {
+      ++at_;  // past the '\n'
+      break;
     }
   }
-  if (!line.empty()) {  // a last line without its '\n'
-    check_line(line, path, lines.size() + 1);
-    lines.push_back(std::move(line));
-  }
+  check_line(line, path_, ++line_number_);
+  return true;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  LineReader reader(path);
+  std::vector<std::string> lines;
+  for (std::string line; reader.next(line);) lines.push_back(line);
   return lines;
 }
 
 std::vector<std::string> read_lines(std::istream& in, const std::string& name) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
-    check_line(line, name, lines.size() + 1);
+    check_line(line, name, static_cast<int64_t>(lines.size()) + 1);
     lines.push_back(std::move(line));
   }
   return lines;

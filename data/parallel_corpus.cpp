@@ -2,49 +2,59 @@
 #include "data/parallel_corpus.h"
 
 #include "autograd/check.h"
-#include "data/corpus_file.h"
 #include "data/text.h"
 
 namespace mt::data {
-namespace {
 
-void check_not_blank(const std::string& line, const std::string& path, size_t n) {
-  MT_CHECK(!split_whitespace(line).empty(), path, ":", n, ": empty sentence");
+PairReader::PairReader(const CorpusFiles& files)
+    : files_(files), first_(files.tsv.empty() ? files.src : files.tsv),
+      second_(files.tsv.empty() ? std::make_unique<LineReader>(files.tgt) : nullptr) {}
+
+bool PairReader::next(TextPair& pair) {
+  if (!second_) {
+    if (!first_.next(line_)) return false;
+    const size_t tab = line_.find('\t');
+    MT_CHECK(tab != std::string::npos && line_.find('\t', tab + 1) == std::string::npos, where(),
+             ": expected source<TAB>target (exactly one tab)");
+    pair.src.assign(line_, 0, tab);
+    pair.tgt.assign(line_, tab + 1);
+    return true;
+  }
+  const bool src = first_.next(pair.src), tgt = second_->next(pair.tgt);
+  if (src != tgt) {
+    const int64_t n = std::min(first_.line_number(), second_->line_number());
+    throw Error(str(src ? files_.tgt : files_.src, ": ends at line ", n, " but ", src ? files_.src : files_.tgt,
+                    " goes on (the two files must have the same number of lines)"));
+  }
+  return src;
 }
 
-}  // namespace
+std::string PairReader::where() const { return str(first_.path(), ":", first_.line_number()); }
+
+std::vector<TextPair> read_pairs(const CorpusFiles& files) {
+  PairReader reader(files);
+  std::vector<TextPair> pairs;
+  for (TextPair p; reader.next(p);) {
+    MT_CHECK(!split_whitespace(p.src).empty(), reader.where(), ": empty sentence");
+    MT_CHECK(!split_whitespace(p.tgt).empty(),
+             files.tsv.empty() ? str(files.tgt, ":", reader.line_number()) : reader.where(), ": empty sentence");
+    pairs.push_back(std::move(p));
+  }
+  MT_CHECK(!pairs.empty(), files.tsv.empty() ? files.src : files.tsv, ": the corpus is empty");
+  return pairs;
+}
 
 std::vector<TextPair> read_parallel_text(const std::string& src_path, const std::string& tgt_path) {
-  std::vector<std::string> src = read_lines(src_path), tgt = read_lines(tgt_path);
-  if (src.size() != tgt.size()) {
-    const bool src_longer = src.size() > tgt.size();
-    throw Error(str(src_longer ? tgt_path : src_path, ": ends at line ", std::min(src.size(), tgt.size()), " but ",
-                    src_longer ? src_path : tgt_path, " goes on (the two files must have the same number of lines)"));
-  }
-  MT_CHECK(!src.empty(), src_path, ": the corpus is empty");
-  std::vector<TextPair> pairs(src.size());
-  for (size_t i = 0; i < src.size(); ++i) {
-    check_not_blank(src[i], src_path, i + 1);
-    check_not_blank(tgt[i], tgt_path, i + 1);
-    pairs[i] = {std::move(src[i]), std::move(tgt[i])};
-  }
-  return pairs;
+  CorpusFiles files;
+  files.src = src_path;
+  files.tgt = tgt_path;
+  return read_pairs(files);
 }
 
 std::vector<TextPair> read_tsv_text(const std::string& path) {
-  std::vector<TextPair> pairs;
-  const std::vector<std::string> lines = read_lines(path);
-  for (size_t n = 1; n <= lines.size(); ++n) {
-    const std::string& line = lines[n - 1];
-    const size_t tab = line.find('\t');
-    MT_CHECK(tab != std::string::npos && line.find('\t', tab + 1) == std::string::npos, path, ":", n,
-             ": expected source<TAB>target (exactly one tab)");
-    pairs.push_back({line.substr(0, tab), line.substr(tab + 1)});
-    check_not_blank(pairs.back().src, path, n);
-    check_not_blank(pairs.back().tgt, path, n);
-  }
-  MT_CHECK(!pairs.empty(), path, ": the corpus is empty");
-  return pairs;
+  CorpusFiles files;
+  files.tsv = path;
+  return read_pairs(files);
 }
 
 std::vector<SentencePair> tokenize_pairs(const std::vector<TextPair>& pairs, const Tokenizer& src,
@@ -54,17 +64,6 @@ std::vector<SentencePair> tokenize_pairs(const std::vector<TextPair>& pairs, con
     out[i] = {src.encode(pairs[i].src), tgt.encode(pairs[i].tgt), pairs[i].src, tgt.reference(pairs[i].tgt)};
   }
   return out;
-}
-
-std::vector<SentencePair> read_parallel(const std::string& src_path, const std::string& tgt_path,
-                                        const CorpusOptions& options) {
-  const WhitespaceTokenizer words(options.lowercase);
-  return tokenize_pairs(read_parallel_text(src_path, tgt_path), words, words);
-}
-
-std::vector<SentencePair> read_tsv(const std::string& path, const CorpusOptions& options) {
-  const WhitespaceTokenizer words(options.lowercase);
-  return tokenize_pairs(read_tsv_text(path), words, words);
 }
 
 }  // namespace mt::data

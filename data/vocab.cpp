@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 
 #include "autograd/check.h"
 #include "data/text.h"
@@ -24,14 +23,20 @@ void Vocab::add(const std::string& token) {
 }
 
 Vocab Vocab::build(const std::vector<std::vector<std::string>>& sentences, int64_t min_freq, int64_t max_size) {
+  std::unordered_map<std::string, int64_t> counts;
+  for (const auto& sentence : sentences)
+    for (const auto& token : sentence) ++counts[token];
+  return from_counts(counts, min_freq, max_size);
+}
+
+Vocab Vocab::from_counts(const std::unordered_map<std::string, int64_t>& counts, int64_t min_freq, int64_t max_size) {
   MT_CHECK(min_freq >= 1, "vocabulary: min_freq must be >= 1, got ", min_freq);
   MT_CHECK(max_size == 0 || max_size > 4, "vocabulary: max_size must be 0 (no limit) or more than the 4 specials, got ",
            max_size);
-  std::map<std::string, int64_t> counts;
-  for (const auto& sentence : sentences)
-    for (const auto& token : sentence) ++counts[token];
-  std::vector<std::pair<std::string, int64_t>> ranked(counts.begin(), counts.end());  // alphabetical
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::pair<std::string, int64_t>> ranked(counts.begin(), counts.end());
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {  // by count, ties alphabetical
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
   Vocab vocab;
   for (const auto& [token, count] : ranked) {
     if (count < min_freq || (max_size > 0 && vocab.size() >= max_size)) break;

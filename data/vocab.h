@@ -18,6 +18,8 @@ class Vocab {
   Vocab();  // the specials only
   /// From tokenized sentences; max_size 0 means no limit (it counts the specials).
   static Vocab build(const std::vector<std::vector<std::string>>& sentences, int64_t min_freq, int64_t max_size);
+  /// From each token's count, as build() ranks them.
+  static Vocab from_counts(const std::unordered_map<std::string, int64_t>& counts, int64_t min_freq, int64_t max_size);
   /// The specials, then `tokens` in their order (a tokenizer's own vocabulary, tokenizer.h).
   static Vocab from_tokens(const std::vector<std::string>& tokens);
   /// Reads a saved vocabulary; errors name the file and line.

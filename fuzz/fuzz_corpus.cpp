@@ -5,7 +5,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = mt::fuzz::as_file(data, size, ".txt");
-  mt::fuzz::expect_only_errors([&] { mt::data::read_tsv(path, {.lowercase = true}); });
-  mt::fuzz::expect_only_errors([&] { mt::data::read_parallel(path, path, {}); });
+  const mt::data::WhitespaceTokenizer words(/*lowercase=*/true);
+  mt::fuzz::expect_only_errors([&] { mt::data::tokenize_pairs(mt::data::read_tsv_text(path), words, words); });
+  mt::fuzz::expect_only_errors([&] { mt::data::read_parallel_text(path, path); });
   return 0;
 }

@@ -92,6 +92,13 @@ RUN_VOCAB=$(copy vocab)
 echo "extra" >> "$RUN_VOCAB/tgt_vocab.txt"
 RUN_VOCAB2=$(copy vocab2)
 sed -i '3s/.*/<nobos>/' "$RUN_VOCAB2/tgt_vocab.txt"
+RUN_STOPPED=$(copy stopped)  # a run that did not finish: no "finished" record
+grep -v '"finished"' "$RUN/metrics.jsonl" > "$RUN_STOPPED/metrics.jsonl"
+# A prepared set whose ids changed after it was written (its size, header and index intact).
+"$bin" prepare --config "$T/data.ini" --data.cache_dir="$T/badcache" > /dev/null 2>&1 || { echo "could not prepare"; exit 1; }
+printf 'X' | dd of="$(ls -d "$T"/badcache/prepared/*/)examples.bin" bs=1 seek=64 conv=notrunc status=none
+# The error rows train into a directory of their own (the test run's is taken).
+sed -i "s|^run_dir = .*|run_dir = $T/fresh|" "$T/data.ini" "$T/tsv.ini"
 
 passed=0 failed=0
 while IFS=$'\t' read -r what command expected; do

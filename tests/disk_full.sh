@@ -87,7 +87,7 @@ echo "a read-only file system: resuming there, and a fresh run there"
 cp -a "$T/good" "$T/disk/ro_run"
 mount -o remount,ro "$T/disk"
 "$bin" train --resume "$T/disk/ro_run" --train.max_steps=20 > "$T/log" 2>&1 && fail "resuming on a read-only disk succeeded"
-expect_error "$T/log" "$T/disk/ro_run/config.ini" "Read-only file system"
+expect_error "$T/log" "$T/disk/ro_run/.lock" "Read-only file system"
 expect_kept "$T/disk/ro_run" 10
 "$bin" train "${config[@]}" --train.run_dir="$T/disk/fresh" > "$T/log" 2>&1 && fail "a fresh run on a read-only disk succeeded"
 expect_error "$T/log" "$T/disk/fresh" "Read-only file system"

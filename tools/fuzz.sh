@@ -8,7 +8,7 @@ seconds=${1:-60}
 cd "$(dirname "$0")/.."
 tools/setup.sh --fuzz
 CXX=clang++ cmake -S . -B build-fuzz -DMINITRANS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-targets=(safetensors config corpus gz_corpus vocab)
+targets=(safetensors config corpus gz_corpus vocab examples)
 cmake --build build-fuzz -j2 --target "${targets[@]/#/fuzz_}"
 for target in "${targets[@]}"; do
   work=build-fuzz/corpus-$target

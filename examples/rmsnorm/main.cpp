@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> overrides(argv + 2, argv + argc);
     overrides.insert(overrides.begin(), "--model.norm=rms_norm");
     const mt::Config config = mt::load_config(argv[1], overrides);
-    const mt::TrainResult result = mt::train(config, /*resume=*/false, std::cerr);
+    const mt::TrainResult result = mt::train(config, mt::Start::kNew, std::cerr);
     const mt::LoadedModel loaded = mt::load_for_inference(config.train.run_dir);
     int64_t norms = 0, biases = 0;
     for (const auto& [name, tensor] : loaded.model->named_parameters()) {

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> overrides(argv + 2, argv + argc);
     overrides.insert(overrides.begin(), "--model.feed_forward=swiglu");
     const mt::Config config = mt::load_config(argv[1], overrides);
-    const mt::TrainResult result = mt::train(config, /*resume=*/false, std::cerr);
+    const mt::TrainResult result = mt::train(config, mt::Start::kNew, std::cerr);
 
     // 3. The trained run loads (its config names swiglu) and translates.
     const mt::LoadedModel loaded = mt::load_for_inference(config.train.run_dir);

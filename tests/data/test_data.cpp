@@ -81,18 +81,18 @@ TEST_CASE("data: vocabularies by frequency, with min_freq and max_size, saved an
 
 TEST_CASE("data: corpus reading names the file and line of every problem") {
   TempFiles f;
-  const auto pairs = read_parallel(f.write("a.src", "x y\nz\n"), f.write("a.tgt", "1\n2 3\n"), {});
+  const auto pairs = read_parallel_text(f.write("a.src", "x y\nz\n"), f.write("a.tgt", "1\n2 3\n"));
   REQUIRE(pairs.size() == 2);
-  CHECK(pairs[1].tgt == std::vector<std::string>{"2", "3"});
-  check_error([&] { read_parallel(f.write("b.src", "x\ny\nz\n"), f.write("b.tgt", "1\n2\n"), {}); },
+  CHECK(pairs[1].tgt == "2 3");
+  check_error([&] { read_parallel_text(f.write("b.src", "x\ny\nz\n"), f.write("b.tgt", "1\n2\n")); },
               {"b.tgt", "line 2", "b.src", "same number of lines"});
-  check_error([&] { read_parallel(f.write("c.src", "x\n\n"), f.write("c.tgt", "1\n2\n"), {}); }, {"c.src:2", "empty"});
-  check_error([&] { read_parallel(f.write("d.src", "x\n"), f.write("d.tgt", "ok \xff\n"), {}); },
+  check_error([&] { read_parallel_text(f.write("c.src", "x\n\n"), f.write("c.tgt", "1\n2\n")); }, {"c.src:2", "empty"});
+  check_error([&] { read_parallel_text(f.write("d.src", "x\n"), f.write("d.tgt", "ok \xff\n")); },
               {"d.tgt:1", "invalid UTF-8", "byte 4"});
-  check_error([&] { read_parallel(f.write("e.src", ""), f.write("e.tgt", ""), {}); }, {"e.src", "empty"});
-  check_error([&] { read_parallel((f.dir / "missing").string(), f.write("g.tgt", "1\n"), {}); }, {"missing", "cannot open"});
-  CHECK(read_tsv(f.write("h.tsv", "x y\t1 2\n"), {.lowercase = true})[0].src == std::vector<std::string>{"x", "y"});
-  check_error([&] { read_tsv(f.write("i.tsv", "x\t1\t2\n"), {}); }, {"i.tsv:1", "one tab"});
+  check_error([&] { read_parallel_text(f.write("e.src", ""), f.write("e.tgt", "")); }, {"e.src", "empty"});
+  check_error([&] { read_parallel_text((f.dir / "missing").string(), f.write("g.tgt", "1\n")); }, {"missing", "cannot open"});
+  CHECK(read_tsv_text(f.write("h.tsv", "x y\t1 2\n"))[0].src == "x y");
+  check_error([&] { read_tsv_text(f.write("i.tsv", "x\t1\t2\n")); }, {"i.tsv:1", "one tab"});
   std::istringstream in("a b\n\nc\n");
   const auto sentences = read_lines(in, "stdin");
   CHECK(sentences.size() == 3);
@@ -113,7 +113,8 @@ TEST_CASE("data: each epoch holds every example exactly once, within the token b
   for (int i = 0; i < 500; ++i) {
     examples.push_back({std::vector<int32_t>(1 + i % 13, 5), std::vector<int32_t>(1 + (i * 7) % 11, 6)});
   }
-  const Batcher batcher(examples, 64, 42);
+  const Examples flat = Examples::in_memory(examples);
+  const Batcher batcher(flat, 64, 42);
   const auto epoch0 = batcher.epoch_batches(0);
   std::vector<int64_t> seen;
   for (const auto& batch : epoch0) {
@@ -126,9 +127,9 @@ TEST_CASE("data: each epoch holds every example exactly once, within the token b
   std::vector<int64_t> all(500);
   std::iota(all.begin(), all.end(), 0);
   CHECK(seen == all);
-  CHECK(Batcher(examples, 64, 42).epoch_batches(0) == epoch0);  // same seed and epoch
+  CHECK(Batcher(flat, 64, 42).epoch_batches(0) == epoch0);  // same seed and epoch
   CHECK(batcher.epoch_batches(1) != epoch0);                    // another epoch, another order
-  CHECK(Batcher(examples, 64, 43).epoch_batches(0) != epoch0);
+  CHECK(Batcher(flat, 64, 43).epoch_batches(0) != epoch0);
 }
 
 TEST_CASE("data: a batch cut into micro-batches: every row once, in order within a part, tokens about equal") {
@@ -141,7 +142,7 @@ TEST_CASE("data: a batch cut into micro-batches: every row once, in order within
   for (int64_t i : rows) total += tokens(i);
   for (int64_t parts : {1, 2, 3, 4, 7}) {
     INFO(parts);
-    const auto split = split_by_tokens(examples, rows, parts);
+    const auto split = split_by_tokens(Examples::in_memory(examples), rows, parts);
     REQUIRE(static_cast<int64_t>(split.size()) == parts);
     std::vector<int64_t> joined;
     for (const auto& part : split) {
@@ -154,14 +155,14 @@ TEST_CASE("data: a batch cut into micro-batches: every row once, in order within
     std::sort(joined.begin(), joined.end());
     CHECK(joined == rows);
   }
-  const auto few = split_by_tokens(examples, {3, 4}, 4);  // fewer rows than parts: some are empty
+  const auto few = split_by_tokens(Examples::in_memory(examples), {3, 4}, 4);  // fewer rows than parts: some are empty
   CHECK(few == std::vector<std::vector<int64_t>>{{3}, {4}, {}, {}});
-  check_error([&] { split_by_tokens(examples, rows, 0); }, {"parts", "0"});
+  check_error([&] { split_by_tokens(Examples::in_memory(examples), rows, 0); }, {"parts", "0"});
 }
 
 TEST_CASE("data: a batch pads with <pad>, starts targets with <bos> and ends them with <eos>") {
   const std::vector<Example> examples = {{{7, 8, 9}, {10}}, {{7}, {11, 12}}};
-  const Batch b = make_batch(examples, {0, 1});
+  const Batch b = make_batch(Examples::in_memory(examples), {0, 1});
   CHECK(b.src.shape == Shape{2, 3});
   CHECK(b.src.values == std::vector<int32_t>{7, 8, 9, 7, 0, 0});
   CHECK(b.tgt_in.shape == Shape{2, 3});

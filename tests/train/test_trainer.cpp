@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "data/text.h"
 #include "tests/reference.h"
 #include "train/run/checkpoint.h"
@@ -18,6 +20,7 @@
 #include "train/insight/metrics.h"
 #include "train/loop/run_log.h"
 #include "train/loop/trainer.h"
+#include "train/run/run_directory.h"
 
 using namespace mt;
 using namespace mt::testing;
@@ -72,7 +75,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   c.data.test_src = toy("test.src");
   c.data.test_tgt = toy("test.tgt");
   std::ostringstream log;
-  const TrainResult r = train(c, false, log);
+  const TrainResult r = train(c, Start::kNew, log);
   INFO(log.str());
   CHECK(r.steps == 100);
   const std::vector<double> losses = logged_losses(run.path);
@@ -85,7 +88,8 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   CHECK(log.str().find("test: sentences 1000") != std::string::npos);
   // The test score is the best weights' BLEU on the test split, as evaluate() computes it again.
   const LoadedModel best = load_for_inference(run.path);
-  const auto test_pairs = data::read_parallel(toy("test.src"), toy("test.tgt"), {});
+  const data::WhitespaceTokenizer words;
+  const auto test_pairs = data::tokenize_pairs(data::read_parallel_text(toy("test.src"), toy("test.tgt")), words, words);
   const EvalResult test = evaluate(*best.model, best.codec, test_pairs,
                                    {.beam = c.decode.beam, .max_len = c.decode.max_len, .max_tokens = 4 * c.data.max_tokens});
   CHECK(r.test_bleu == test.bleu.score);
@@ -107,7 +111,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   CHECK(out[1].empty());
   CHECK(out[2] == alone("<unk>"));
   CHECK(out[3] == alone(data::join(std::vector<std::string>(loaded.model->options.max_len, "dog"))));
-  const auto pairs = data::read_parallel(toy("valid.src"), toy("valid.tgt"), {});
+  const auto pairs = data::tokenize_pairs(data::read_parallel_text(toy("valid.src"), toy("valid.tgt")), words, words);
   const EvalResult e = evaluate(*loaded.model, loaded.codec,
                                 std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len = 20});
   CHECK(e.sentences == 50);
@@ -119,13 +123,18 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
 }
 
 TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for bit") {
-  RunDir straight, resumed;
+  RunDir straight, resumed, cache;
   std::ostringstream log;
   // The validation split (500 pairs, ~10 batches) as training data, so the runs cross epochs.
-  train(tiny_config(straight.path, "valid", 36), false, log);
-  train(tiny_config(resumed.path, "valid", 18), false, log);
+  train(tiny_config(straight.path, "valid", 36), Start::kNew, log);
+  train(tiny_config(resumed.path, "valid", 18, {"--data.cache_dir=" + cache.path}), Start::kNew, log);
+  // The prepared set is deleted between the runs: the resume rebuilds it with the run's vocabularies.
+  REQUIRE(fs::exists(cache.path + "/prepared"));
+  fs::remove_all(cache.path);
   const Config more = load_config(run_file(resumed.path, "config.ini"), {"--train.max_steps=36"});
-  train(more, true, log);
+  std::ostringstream resume_log;
+  train(more, Start::kResume, resume_log);
+  CHECK(resume_log.str().find("made prepared set " + cache.path) != std::string::npos);
   INFO(log.str());
   const auto a = load_safetensors(run_file(straight.path, "model.safetensors"));
   const auto b = load_safetensors(run_file(resumed.path, "model.safetensors"));
@@ -172,9 +181,9 @@ TEST_CASE("trainer: train.accumulate = 4 trains the model accumulate = 1 does, u
     return tiny_config(dir, "valid", 20, {"--model.dropout=0", "--optim.optimizer=sgd", "--optim.lr=0.1",
                                           "--train.accumulate=" + accumulate, "--train.seed=" + seed});
   };
-  train(config(one.path, "1", "1"), false, log);
-  train(config(four.path, "4", "1"), false, log);
-  train(config(other_seed.path, "1", "2"), false, log);
+  train(config(one.path, "1", "1"), Start::kNew, log);
+  train(config(four.path, "4", "1"), Start::kNew, log);
+  train(config(other_seed.path, "1", "2"), Start::kNew, log);
   INFO(log.str());
   CHECK(log.str().find("cut into 4 micro-batches") != std::string::npos);
   const double rounding = weight_difference(one.path, four.path);
@@ -204,12 +213,12 @@ TEST_CASE("trainer: a stop request finishes the step, saves, and the run resumes
   RunDir run;
   std::ostringstream log;
   request_stop();
-  const TrainResult stopped = train(tiny_config(run.path, "valid", 30), false, log);
+  const TrainResult stopped = train(tiny_config(run.path, "valid", 30), Start::kNew, log);
   clear_stop_request();
   CHECK(stopped.interrupted);
   CHECK(stopped.steps == 1);
   CHECK(log.str().find("stopped at step 1") != std::string::npos);
-  const TrainResult resumed = train(load_config(run_file(run.path, "config.ini")), true, log);
+  const TrainResult resumed = train(load_config(run_file(run.path, "config.ini")), Start::kResume, log);
   CHECK_FALSE(resumed.interrupted);
   CHECK(resumed.steps == 30);
 }
@@ -217,7 +226,7 @@ TEST_CASE("trainer: a stop request finishes the step, saves, and the run resumes
 TEST_CASE("trainer: a NaN loss stops the run with the step named, or is skipped, and never reaches the weights") {
   RunDir run;
   std::ostringstream log;
-  train(tiny_config(run.path, "valid", 10), false, log);
+  train(tiny_config(run.path, "valid", 10), Start::kNew, log);
   // Poison one weight, keeping the checkpoint consistent (same step in both files).
   Metadata meta;
   auto weights = load_safetensors(run_file(run.path, "model.safetensors"), &meta);
@@ -226,9 +235,9 @@ TEST_CASE("trainer: a NaN loss stops the run with the step named, or is skipped,
   const std::vector<float> before = weights.at("src_embed.weight").to_vector();
 
   const Config more = load_config(run_file(run.path, "config.ini"), {"--train.max_steps=20"});
-  check_error([&] { train(more, true, log); }, {"step 11", "loss", "train.nonfinite = stop", run.path});
+  check_error([&] { train(more, Start::kResume, log); }, {"step 11", "loss", "train.nonfinite = stop", run.path});
   const Config skipping = load_config(run_file(run.path, "config.ini"), {"--train.max_steps=20", "--train.nonfinite=skip"});
-  const TrainResult r = train(skipping, true, log);
+  const TrainResult r = train(skipping, Start::kResume, log);
   CHECK(r.steps == 10);  // no update ever applied
   CHECK(r.skipped_steps > 0);
   CHECK(load_safetensors(run_file(run.path, "model.safetensors")).at("src_embed.weight").to_vector() == before);
@@ -237,10 +246,10 @@ TEST_CASE("trainer: a NaN loss stops the run with the step named, or is skipped,
 TEST_CASE("trainer: a crash while saving leaves the last checkpoint loadable") {
   RunDir run;
   std::ostringstream log;
-  train(tiny_config(run.path, "valid", 10), false, log);
+  train(tiny_config(run.path, "valid", 10), Start::kNew, log);
   // A later save that died after writing its optimizer state, before committing the weights.
   std::ofstream(run_file(run.path, "optimizer-20.safetensors")) << "half a file";
-  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=15"}), true, log);
+  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=15"}), Start::kResume, log);
   CHECK(r.steps == 15);
   CHECK(log.str().find("resumed " + run.path + " at step 10") != std::string::npos);
   CHECK_FALSE(fs::exists(run_file(run.path, "optimizer-20.safetensors")));  // cleaned at the next save
@@ -276,14 +285,14 @@ TEST_CASE("run log: records keep their key order, and a NaN or Inf is written as
 TEST_CASE("trainer: resume cuts metrics.jsonl back to its checkpoint, and elapsed_s continues") {
   RunDir run;
   std::ostringstream log;
-  train(tiny_config(run.path, "valid", 20), false, log);
+  train(tiny_config(run.path, "valid", 20), Start::kNew, log);
   const std::string path = run_file(run.path, "metrics.jsonl");
   double elapsed_at_20 = -1.0;
   for (const auto& record : read_metrics(path)) elapsed_at_20 = record.value("elapsed_s", elapsed_at_20);
   REQUIRE(elapsed_at_20 > 0.0);
   std::ofstream(path, std::ios::app) << "{\"step\": 25, \"loss\": 0.5, \"elapsed_s\": 99.0}\n"
                                       << "{\"step\": 26, \"loss\": 0.1";
-  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=30"}), true, log);
+  const TrainResult r = train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=30"}), Start::kResume, log);
   INFO(log.str());
   CHECK(r.steps == 30);
   std::vector<int64_t> loss_steps;
@@ -303,7 +312,7 @@ namespace {
 
 // SentencePiece on the shipped sample (tests/data/sample.tsv), a joint model trained at start-up,
 // with subword sampling and the weights' moving average.
-Config subword_config(const std::string& run_dir, int64_t max_steps) {
+Config subword_config(const std::string& run_dir, int64_t max_steps, const std::string& cache) {
   const std::string sample = std::string(MT_SOURCE_DIR) + "/tests/data/sample.tsv";
   return parse_train_config({
       "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
@@ -313,17 +322,17 @@ Config subword_config(const std::string& run_dir, int64_t max_steps) {
       "--data.spm_alpha=0.3", "--data.max_len=60", "--data.max_tokens=200", "--optim.lr=0.01",
       "--optim.warmup=10", "--train.epochs=100", "--train.run_dir=" + run_dir, "--train.max_steps=" + std::to_string(max_steps),
       "--train.valid_every=20", "--train.log_every=10", "--train.valid_bleu_sentences=8", "--train.ema=0.9",
-      "--train.show_translations=0"});
+      "--train.show_translations=0", "--data.cache_dir=" + cache});
 }
 
 }  // namespace
 
 TEST_CASE("trainer: SentencePiece with sampling and a weight average trains, resumes bit for bit, scores raw text") {
-  RunDir straight, resumed;
+  RunDir straight, resumed, cache;  // a cache of its own: the first run trains the SentencePiece model
   std::ostringstream log;
-  const TrainResult r = train(subword_config(straight.path, 80), false, log);
-  train(subword_config(resumed.path, 40), false, log);
-  train(load_config(run_file(resumed.path, "config.ini"), {"--train.max_steps=80"}), true, log);
+  const TrainResult r = train(subword_config(straight.path, 80, cache.path), Start::kNew, log);
+  train(subword_config(resumed.path, 40, cache.path), Start::kNew, log);
+  train(load_config(run_file(resumed.path, "config.ini"), {"--train.max_steps=80"}), Start::kResume, log);
   INFO(log.str());
   CHECK(fs::exists(run_file(straight.path, "spm.model")));
   CHECK(log.str().find("trained a 150-piece SentencePiece unigram model") != std::string::npos);
@@ -359,7 +368,7 @@ TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then 
   c.train.valid_every = 100000;
   std::ostringstream log;
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult r = train(c, false, log);
+  const TrainResult r = train(c, Start::kNew, log);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO(log.str());
   CHECK(r.steps > 0);
@@ -372,4 +381,54 @@ TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then 
   Metadata meta;
   load_safetensors(run_file(run.path, "model.safetensors"), &meta);
   CHECK(meta.at("step") == std::to_string(r.steps));
+}
+
+TEST_CASE("trainer: a finished run directory survives a new train, and a directory in use is refused") {
+  RunDir run;
+  std::ostringstream log;
+  train(tiny_config(run.path, "valid", 10), Start::kNew, log);
+  const auto bytes = [&](const std::string& name) {
+    std::ifstream in(run_file(run.path, name), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string weights = bytes("model.safetensors"), metrics = bytes("metrics.jsonl");
+  const std::optional<RunStatus> status = run_status(run.path);
+  REQUIRE(status);
+  CHECK(status->finished);
+  CHECK(status->step == 10);
+  CHECK(status->finished_because == "train.max_steps reached");
+  check_error([&] { train(tiny_config(run.path, "valid", 20), Start::kNew, log); },
+              {run.path, "holds a run (finished at step 10)", "--resume", "--overwrite"});
+  CHECK(bytes("model.safetensors") == weights);
+  CHECK(bytes("metrics.jsonl") == metrics);
+  {
+    const RunDirectory held(run.path, Start::kResume, /*lock=*/true);  // as another process would
+    check_error([&] { train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=20"}), Start::kResume, log); },
+                {run.path, "in use by another minitrans process (pid " + std::to_string(::getpid()) + ")"});
+    check_error([&] { train(tiny_config(run.path, "valid", 20), Start::kOverwrite, log); }, {"in use"});
+  }
+  CHECK(bytes("model.safetensors") == weights);
+  // A resume goes on past the finished record; --overwrite starts again.
+  train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=15"}), Start::kResume, log);
+  CHECK(run_status(run.path)->step == 15);
+  fs::create_directories(run.path + "/notes");
+  const TrainResult again = train(tiny_config(run.path, "valid", 5), Start::kOverwrite, log);
+  CHECK(again.steps == 5);
+  CHECK(!fs::exists(run_file(run.path, "optimizer-15.safetensors")));  // the old run's files went
+  CHECK(fs::exists(run.path + "/notes"));                               // others stay
+}
+
+TEST_CASE("trainer: several corpora with weights train, each drawn as weighted") {
+  RunDir run;
+  const std::string toy_dir = std::string(MT_SOURCE_DIR) + "/data/toy/";
+  Config c = tiny_config(run.path, "valid", 12, {"--data.train_src=", "--data.train_tgt="});
+  c.data.corpora = toy_dir + "valid.src " + toy_dir + "valid.tgt, " + toy_dir + "test.src " + toy_dir + "test.tgt weight=0.5";
+  std::ostringstream log;
+  train(c, Start::kNew, log);
+  INFO(log.str());
+  CHECK(log.str().find("data: 1500 training pairs") != std::string::npos);
+  std::ifstream in(run_file(run.path, "data.json"));
+  const auto used = nlohmann::json::parse(in);
+  CHECK(used["pairs"] == 1500);
+  CHECK(used["prepared_set"].get<std::string>().find("/prepared/") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 
 #include "autograd/check.h"
 #include "train/dist/communicator.h"
+#include "train/translate/evaluate.h"
 
 namespace mt {
 namespace {
@@ -72,6 +73,30 @@ int fail(const std::string& message) {
 
 // A run stopped on request under mpirun ends here: mpirun is tearing the job down, and
 // MPI_Finalize would wait for it until its SIGKILL (odls_base_sigkill_timeout, twice over).
+bool report_finished_run(const Config& config, std::ostream& out) {
+  const std::string& dir = config.train.run_dir;
+  const std::optional<RunStatus> run = run_status(dir);
+  if (!run || !run->finished) return false;
+  out << dir << " holds a finished run (" << run->finished_because << " at step " << run->step
+      << "); nothing to train. Its test translations, with its best weights:\n";
+  const LoadedModel best = load_for_inference(dir);
+  const auto test = data::tokenize_pairs(read_split(best.config.data, "test"), *best.codec.src_tokenizer,
+                                         *best.codec.tgt_tokenizer);
+  if (!test.empty()) {
+    const DecodeOptions decode{.beam = best.config.decode.beam, .length_penalty = best.config.decode.length_penalty,
+                               .max_len = best.config.decode.max_len, .max_tokens = 4 * best.config.data.max_tokens};
+    const EvalResult r = evaluate(*best.model, best.codec, test, decode);
+    for (int64_t i = 0; i < std::min<int64_t>(best.config.train.show_translations, r.sentences); ++i) {
+      out << "  src: " << test[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: " << r.hypotheses[i]
+          << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
+    }
+    out << "test: " << eval_text(r) << "\n";
+  }
+  out << "To train it further: minitrans train --resume " << dir << " --train.max_steps=N; to train it again "
+      << "from scratch: add --overwrite; or give another --train.run_dir\n";
+  return true;
+}
+
 int finish_train(const TrainResult& result) {
   if (result.interrupted && launched_by_mpi()) {
     std::cout.flush(), std::cerr.flush();

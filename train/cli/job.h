@@ -15,6 +15,10 @@ namespace mt {
 void watch_stop_signals();
 /// Prints the one-line error and returns the exit status (under mpirun: ends the job).
 int fail(const std::string& message);
+/// When the config's run directory holds a finished run: says so with its test translations and
+/// scores (the test split translated again with its best weights) and how to train on or again,
+/// and returns true; false when it holds no finished run.
+bool report_finished_run(const Config& config, std::ostream& out);
 /// The exit status of a finished train(); a run stopped on request under mpirun exits here.
 int finish_train(const TrainResult& result);
 

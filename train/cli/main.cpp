@@ -1,6 +1,7 @@
 // minitrans: the command. Thin on purpose: parse the arguments, build, run, and turn every
 // mt::Error into one line on stderr and a non-zero exit.
 //   minitrans train --config FILE [--section.key=value ...]   |   minitrans train --resume DIR [...]
+//   minitrans prepare --config FILE [--verify]
 //   minitrans translate --checkpoint DIR [--beam N] [--max-len N] < src.txt > hyp.txt
 //   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
 #include <algorithm>
@@ -26,7 +27,7 @@
 #include "train/insight/report.h"
 #include "train/loop/trainer.h"
 #include "train/run/checkpoint.h"
-#include "train/run/tokenizers.h"
+#include "train/run/prepared_set.h"
 #include "train/run/config.h"
 #include "train/translate/evaluate.h"
 
@@ -39,6 +40,7 @@ constexpr const char* kUsage =
     "usage: minitrans <command> [options]\n"
     "  train      train a model:   minitrans train --config configs/toy.ini [--section.key=value ...]\n"
     "             or resume one:   minitrans train --resume RUN_DIR [--train.max_steps=N ...]\n"
+    "  prepare    prepare the training set: minitrans prepare --config F [--verify] (train does it too)\n"
     "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
     "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F [--beam N] [--json]\n"
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
@@ -52,9 +54,8 @@ int run_train(std::vector<std::string> args) {
   if (launched_by_mpi()) Communicator::world();  // MPI's own handlers first, then ours
   watch_stop_signals();
   // --print-config: every effective option and where it came from, then exit without training.
-  const auto print_flag = std::find(args.begin(), args.end(), "--print-config");
-  const bool print_config = print_flag != args.end();
-  if (print_config) args.erase(print_flag);
+  const bool print_config = take_flag(args, "--print-config");
+  const bool overwrite = take_flag(args, "--overwrite");
   std::replace(args.begin(), args.end(), std::string("--profile"), std::string("--train.profile=true"));  // short form
   // --resume DIR: the run's own config.ini, with any overrides given after it.
   for (size_t i = 0; i < args.size(); ++i) {
@@ -67,18 +68,21 @@ int run_train(std::vector<std::string> args) {
         overrides.push_back(args[j]);
       }
       overrides.push_back("--train.run_dir=" + dir);
+      MT_CHECK(!overwrite, "command line: --resume continues a run and --overwrite replaces it: give one");
       const Config config = load_config(run_file(dir, "config.ini"), overrides);
       if (print_config) {
         std::cout << describe_config(config);
         return 0;
       }
-      return finish_train(train(config, true, std::cerr));
+      return finish_train(train(config, Start::kResume, std::cerr));
     }
   }
   std::string help;
   const Config config = parse_train_config(args, &help);
   if (!help.empty()) {
     std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n"
+                 "       [--overwrite: replace the run train.run_dir holds (without it, a finished run there\n"
+                 "        reports itself and another run is refused)]\n"
                  "       [--print-config: print every effective option and its source, then exit]\n"
                  "       [--profile: the same as --train.profile=true]\n\n"
               << help;
@@ -88,7 +92,26 @@ int run_train(std::vector<std::string> args) {
     std::cout << describe_config(config);
     return 0;
   }
-  return finish_train(train(config, false, std::cerr));
+  if (!overwrite && report_finished_run(config, std::cerr)) return 0;
+  return finish_train(train(config, overwrite ? Start::kOverwrite : Start::kNew, std::cerr));
+}
+
+int run_prepare(std::vector<std::string> args) {
+  const bool verify = take_flag(args, "--verify");
+  std::string help;
+  const Config config = parse_train_config(args, &help);
+  if (!help.empty()) {
+    std::cout << "usage: minitrans prepare --config FILE [--section.key=value ...] [--verify]\n"
+                 "  Reads, cleans and encodes the training corpora into the data cache (train does it when needed),\n"
+                 "  and says what was skipped and why; --verify also reads the whole set back and checks it.\n\n"
+              << help;
+    return 0;
+  }
+  const PreparedSet set = prepare_training_set(config, nullptr, std::cerr);
+  if (verify) verify_prepared_set(set);
+  std::cout << describe_prepared_set(set)
+            << (verify ? "verified: the CRC-32 of examples.bin, every id within its vocabulary, the counts\n" : "");
+  return 0;
 }
 
 int run_translate(const std::vector<std::string>& args) {
@@ -166,11 +189,7 @@ int run_explain(const std::vector<std::string>& args) {
     loaded = load_for_inference(vm["checkpoint"].as<std::string>());
   } else {
     loaded.config = load_config(vm["config"].as<std::string>());
-    const std::vector<data::TextPair> train_text = read_split(loaded.config.data, "train");
-    prepare_tokenizers(loaded.config, train_text, "", loaded.codec, std::cerr);  // kept in memory only
-    build_vocabularies(loaded.config,
-                       data::tokenize_pairs(train_text, *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer),
-                       loaded.codec);
+    loaded.codec = prepare_training_set(loaded.config, nullptr, std::cerr).codec;  // the set's vocabularies
     manual_seed(static_cast<uint64_t>(loaded.config.train.seed));
     loaded.model = std::make_unique<nn::Transformer>(
         model_options(loaded.config, loaded.codec.src_vocab.size(), loaded.codec.tgt_vocab.size()));
@@ -217,6 +236,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
     if (command == "train") return run_train(args);
+    if (command == "prepare") return run_prepare(args);
     if (command == "translate") return run_translate(args);
     if (command == "eval") return run_eval(args);
     if (command == "bench") return run_bench_command(args);

@@ -46,4 +46,11 @@ void add_decode_options(po::options_description& desc) {
       "length-penalty", po::value<float>(), "beam search length normalization exponent")("help,h", "this help");
 }
 
+bool take_flag(std::vector<std::string>& args, const std::string& flag) {
+  const auto at = std::find(args.begin(), args.end(), flag);
+  if (at == args.end()) return false;
+  args.erase(at);
+  return true;
+}
+
 }  // namespace mt

@@ -18,6 +18,9 @@ std::optional<boost::program_options::variables_map> parse_command(
     const std::vector<std::string>& args, const boost::program_options::options_description& desc,
     const boost::program_options::positional_options_description& positional = {});
 
+/// Removes `flag` from args; whether it was there.
+bool take_flag(std::vector<std::string>& args, const std::string& flag);
+
 /// --checkpoint, --beam, --max-len, --length-penalty and --help.
 void add_decode_options(boost::program_options::options_description& desc);
 /// The run's decode options with the command line's --beam, --max-len and --length-penalty.

@@ -115,6 +115,20 @@ void Communicator::sum(std::span<float> values) {
   wait(&request);
 }
 
+void Communicator::sum(std::span<double> values) {
+  if (size_ == 1) return;
+  const int n = static_cast<int>(values.size());
+  std::vector<double> all(static_cast<size_t>(n) * size_);
+  MPI_Request request;
+  MPI_Iallgather(values.data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, MPI_COMM_WORLD, &request);
+  wait(&request);
+  for (int i = 0; i < n; ++i) {
+    double sum = all[i];
+    for (int r = 1; r < size_; ++r) sum += all[static_cast<size_t>(r) * n + i];
+    values[i] = sum;
+  }
+}
+
 bool Communicator::any(bool yes) {
   if (size_ == 1) return yes;
   int mine = yes ? 1 : 0, all = 0;
@@ -145,6 +159,7 @@ Communicator::Communicator() {
 Communicator::~Communicator() = default;
 void Communicator::wait(void*) {}
 void Communicator::sum(std::span<float>) {}
+void Communicator::sum(std::span<double>) {}
 bool Communicator::any(bool yes) { return yes; }
 void Communicator::barrier() {}
 void Communicator::abort(int code) { std::_Exit(code); }

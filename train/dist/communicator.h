@@ -1,6 +1,6 @@
 // The processes of a training job. Started by mpirun, each process is one rank of an MPI job;
 // started alone, it is the only rank and nothing here calls MPI. The trainer needs three
-// collectives, all here: the sum of the gradients, in a fixed order (rank r gathers part r of
+// collectives, all here: the sum of the gradients (and of a step's few scalars), in a fixed order (rank r gathers part r of
 // every rank's values and adds them in rank order, then every rank gathers every part), so every
 // rank holds the same bits and those are the bits of one process adding the same micro-batches
 // in rank order; "does any rank say yes"; a barrier.
@@ -46,6 +46,9 @@ class Communicator {
   /// same bits on every rank. Each rank sends and receives 2(N-1)/N of the values, as a ring
   /// all-reduce does, and adds 1/N of them.
   void sum(std::span<float> values);
+  /// values ← their sum over ranks, added in rank order, the same bits on every rank: for a
+  /// step's few scalars (the loss and the votes to stop), every rank gathers every rank's.
+  void sum(std::span<double> values);
   /// Whether `yes` holds on any rank.
   bool any(bool yes);
   void barrier();

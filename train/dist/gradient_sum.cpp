@@ -8,9 +8,10 @@
 
 namespace mt {
 
-GradientSum::GradientSum(std::vector<Tensor> params, size_t extras) : params_(std::move(params)) {
-  for (const Tensor& p : params_) gradient_size_ += static_cast<size_t>(p.numel());
-  buffer_.assign(gradient_size_ + extras, 0.0f);
+GradientSum::GradientSum(std::vector<Tensor> params) : params_(std::move(params)) {
+  size_t size = 0;
+  for (const Tensor& p : params_) size += static_cast<size_t>(p.numel());
+  buffer_.assign(size, 0.0f);
 }
 
 void GradientSum::clear() { empty_ = true; }
@@ -34,14 +35,13 @@ void GradientSum::add() {
     }
     into += n;
   }
-  if (empty_) std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(gradient_size_), buffer_.end(), 0.0f);
   empty_ = false;
 }
 
-std::span<float> GradientSum::extras() {
+void GradientSum::sum_over_ranks(Communicator& ranks) {
   if (empty_) std::fill(buffer_.begin(), buffer_.end(), 0.0f);  // a rank without a micro-batch this step
   empty_ = false;
-  return std::span<float>(buffer_).subspan(gradient_size_);
+  ranks.sum(buffer_);
 }
 
 void GradientSum::write_back() const {

@@ -56,35 +56,35 @@ int64_t micro_batches(const TrainConfig& t, const Communicator& ranks) {
 
 }  // namespace
 
-Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
+Trainer::Trainer(const Config& config, Start start, std::ostream& log)
     : config_(config), ranks_(Communicator::world()),
-      dir_(ranks_.root() ? create_run_dir(config.train.run_dir) : config.train.run_dir),
+      run_(config.train.run_dir, start, /*lock=*/ranks_.root()), dir_(run_.path()),
       out_(ranks_.root() ? log : no_log()),
-      data_(load_run_data(config, resume, dir_, out_, ranks_)),
-      model_(build_model(config, data_)),
+      data_(config, start == Start::kResume, dir_, out_, ranks_),
+      model_(build_model(config, data_.codec())),
       optimizer_(build_optimizer(config.optim, model_.parameters())),
       average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_.parameters(), config.train.ema)
                                        : nullptr),
       schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
                 .total = config.train.max_steps},
-      batcher_(data_.examples, config.data.max_tokens, static_cast<uint64_t>(config.train.seed)),
       mask_checker_(model_, data::Vocab::kPad), health_(model_) {
   use_threads(config.train, ranks_);
   micro_batches_ = micro_batches(config.train, ranks_);
-  if (micro_batches_ > 1) gradients_ = std::make_unique<GradientSum>(model_.parameters(), kExtras);
+  if (micro_batches_ > 1) gradients_ = std::make_unique<GradientSum>(model_.parameters());
   const auto batches_per_epoch = static_cast<int64_t>(epoch_batches().size());  // of epoch 0, kept for the first
   state_.random_seed = random_seed();
   double elapsed_before = 0.0;  // training time of the runs before a resume
-  if (resume) {
+  if (start == Start::kResume) {
     state_ = load_checkpoint(dir_, model_, *optimizer_, average_.get());
     if (state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches().size())) {
-      ++state_.epoch, state_.batch_in_epoch = 0;  // saved at the end of an epoch (as earlier versions did)
+      ++state_.epoch;  // saved at the end of an epoch (as earlier versions did)
+      state_.batch_in_epoch = 0;
     }
     set_random_state(state_.random_seed, state_.random_counter);
     saved_step_ = first_step_ = state_.step;
     if (ranks_.root()) elapsed_before = RunLog::cut_for_resume(run_file(dir_, "metrics.jsonl"), state_.step);
     out_ << "resumed " << dir_ << " at step " << state_.step << " (epoch " << state_.epoch + 1 << ")\n";
-  } else if (ranks_.root()) {
+  } else if (ranks_.root()) {  // what a run that crashed before its first checkpoint left
     std::filesystem::remove(run_file(dir_, "metrics.jsonl"));
     std::filesystem::remove(run_file(dir_, "best_model.safetensors"));
   }
@@ -108,9 +108,16 @@ Trainer::Trainer(const Config& config, bool resume, std::ostream& log)
   if (config.train.profile) set_profiling(true);
 }
 
-bool Trainer::running() const {
-  const TrainConfig& t = config_.train;
-  return !stop_ && !time_up_ && state_.epoch < t.epochs && (t.max_steps == 0 || state_.step < t.max_steps);
+std::string stop_reason_text(StopReason reason) {
+  switch (reason) {
+    case StopReason::kNone: return "not stopped";
+    case StopReason::kMaxSteps: return "train.max_steps reached";
+    case StopReason::kEpochs: return "train.epochs done";
+    case StopReason::kTimeLimit: return "train.time_limit reached";
+    case StopReason::kEarlyStop: return "early stop (train.patience)";
+    case StopReason::kRequest: return "stopped on request";
+  }
+  return "?";
 }
 
 bool Trainer::out_of_time() const {
@@ -118,46 +125,51 @@ bool Trainer::out_of_time() const {
 }
 
 const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
-  if (loaded_epoch_ != state_.epoch) {
-    const double drawn = sample_epoch(config_, state_.epoch, data_);  // subword sampling: this epoch's pieces
-    if (data_.sampled) {
-      const std::string note = str("epoch ", state_.epoch + 1, ": segmentations sampled in ", drawn, " s");
-      log_ ? log_->line(note) : void(out_ << note << "\n");  // the first epoch's: before the log exists
-    }
-    epoch_batches_ = batcher_.epoch_batches(state_.epoch);
-    loaded_epoch_ = state_.epoch;
-  }
-  return epoch_batches_;
+  epoch_batches_ = &data_.batches(state_.epoch, [&](const std::string& note) {
+    log_ ? log_->line(note) : void(out_ << note << "\n");  // the first epoch's: before the log exists
+  });
+  return *epoch_batches_;
 }
 
-void Trainer::checkpoint_if_due() {
-  if (stop_voted_) stop_ = interrupted_ = true;
-  if (state_.step % config_.train.valid_every == 0) {
+// The one decision, once per step, with every rank's votes and rank 0's validation agreed.
+StopReason Trainer::decide_stop() const {
+  const TrainConfig& t = config_.train;
+  if (votes_[kStopVotes] > 0.0) return StopReason::kRequest;
+  if (patience_spent_) return StopReason::kEarlyStop;
+  if (votes_[kTimeUpVotes] > 0.0) return StopReason::kTimeLimit;
+  if (t.max_steps > 0 && state_.step >= t.max_steps) return StopReason::kMaxSteps;
+  if (state_.epoch >= t.epochs) return StopReason::kEpochs;
+  return StopReason::kNone;
+}
+
+void Trainer::after_step(bool updated) {
+  if (updated && state_.step % config_.train.valid_every == 0) {
     validate_and_save();
-  } else if (interrupted_) {
+  } else if (votes_[kStopVotes] > 0.0) {
     save();
   }
+  stop_ = decide_stop();
 }
 
 void Trainer::validate_and_save() {
   state_.random_counter = random_counter();  // the generator's position after this step
   if (ranks_.root()) validate();  // the other ranks wait, asleep
-  stop_ = ranks_.any(stop_);      // early stopping, as rank 0 decided
+  patience_spent_ = ranks_.any(patience_spent_);  // early stopping, as rank 0 decided
   write_checkpoint();
 }
 
 void Trainer::validate() {
   const ProfilePause not_a_training_step;
   const TrainConfig& t = config_.train;
-  if (data_.valid.empty()) return;
+  if (data_.valid().empty()) return;
   const AveragedWeights averaged(average_.get());  // validate, and keep as best, the average
-  const double loss = teacher_forced_loss(model_, data_.codec, data_.valid, config_.data.max_tokens);
+  const double loss = teacher_forced_loss(model_, data_.codec(), data_.valid(), config_.data.max_tokens);
   double bleu = -1.0;
-  const auto sentences = std::min<int64_t>(t.valid_bleu_sentences, data_.valid.size());
+  const auto sentences = std::min<int64_t>(t.valid_bleu_sentences, data_.valid().size());
   if (sentences > 0) {
-    const std::vector<data::SentencePair> pairs(data_.valid.begin(), data_.valid.begin() + sentences);
+    const std::vector<data::SentencePair> pairs(data_.valid().begin(), data_.valid().begin() + sentences);
     const DecodeOptions decode{.beam = 1, .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
-    const EvalResult e = evaluate(model_, data_.codec, pairs, decode);
+    const EvalResult e = evaluate(model_, data_.codec(), pairs, decode);
     bleu = e.bleu.score;
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();  // a few translations, for the run report
     for (size_t i = 0; i < std::min<size_t>(3, e.hypotheses.size()); ++i) {
@@ -184,7 +196,7 @@ void Trainer::validate() {
   });
   if (t.patience > 0 && state_.bad_validations >= t.patience) {
     log_->line(str("early stop: no better validation loss in ", t.patience, " validations"));
-    stop_ = true;
+    patience_spent_ = true;
   }
 }
 
@@ -199,10 +211,13 @@ void Trainer::write_checkpoint() {
 }
 
 TrainResult Trainer::finish() {
+  const bool interrupted = stop_ == StopReason::kRequest;
   TrainResult result{.steps = state_.step, .last_loss = last_loss_, .seconds = log_->elapsed(),
-                     .interrupted = interrupted_, .skipped_steps = state_.skipped_steps};
+                     .interrupted = interrupted, .skipped_steps = state_.skipped_steps};
   for (const std::string& w : warnings_.summary()) log_->line(w);
-  if (time_up_) log_->line(str("time limit: train.time_limit = ", config_.train.time_limit, " minutes reached"));
+  if (stop_ == StopReason::kTimeLimit) {
+    log_->line(str("time limit: train.time_limit = ", config_.train.time_limit, " minutes reached"));
+  }
   log_->close();
   const int64_t done = state_.step - first_step_;
   if (config_.train.profile) {
@@ -210,15 +225,15 @@ TrainResult Trainer::finish() {
     out_ << "op profile of the " << done << " training steps (forward, backward, optimizer; validation not counted):\n"
          << profile_report(std::max<int64_t>(1, done));
   }
-  if (!interrupted_ && state_.step % config_.train.valid_every != 0) validate_and_save();  // the final state
+  if (!interrupted && state_.step % config_.train.valid_every != 0) validate_and_save();  // the final state
   if (!ranks_.root()) {
-    if (!interrupted_) ranks_.barrier();  // stopped: mpirun is ending the job, nothing to wait for
+    if (!interrupted) ranks_.barrier();  // stopped: mpirun is ending the job, nothing to wait for
     return result;
   }
   const std::string curves = run_file(dir_, "curves.svg");
   write_or_stop([&] { write_file_atomically(curves, curves_svg(run_file(dir_, "metrics.jsonl"))); });
   result.best_valid_loss = state_.best_valid_loss;
-  if (interrupted_) {
+  if (interrupted) {
     out_ << "stopped at step " << state_.step << " on request; checkpoint saved in " << dir_
          << " (continue with: minitrans train --resume " << dir_ << ")\n";
     return result;
@@ -226,7 +241,8 @@ TrainResult Trainer::finish() {
   out_ << "trained " << done << " steps" << (first_step_ > 0 ? str(" (to step ", state_.step, ")") : "") << " in "
        << RunLog::clock_text(result.seconds) << " (" << (done > 0 ? result.seconds * 1000.0 / done : 0.0)
        << " ms/step); run directory " << dir_ << "\n";
-  if (!data_.test.empty()) test(result);
+  if (!data_.test().empty()) test(result);
+  write_or_stop([&] { log_->record({{"step", state_.step}, {"finished", stop_reason_text(stop_)}}); });
   write_or_stop([&] { write_file_atomically(run_file(dir_, "report.html"), run_report(dir_)); });
   out_ << "report: " << run_file(dir_, "report.html") << "\n";
   ranks_.barrier();  // the other ranks have waited for the test and the report, asleep
@@ -237,9 +253,9 @@ void Trainer::test(TrainResult& result) {
   const LoadedModel best = load_for_inference(dir_);
   const DecodeOptions decode{.beam = config_.decode.beam, .length_penalty = config_.decode.length_penalty,
                              .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
-  const EvalResult r = evaluate(*best.model, best.codec, data_.test, decode);
+  const EvalResult r = evaluate(*best.model, best.codec, data_.test(), decode);
   for (int64_t i = 0; i < std::min<int64_t>(config_.train.show_translations, r.sentences); ++i) {
-    out_ << "  src: " << data_.test[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: "
+    out_ << "  src: " << data_.test()[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: "
          << r.hypotheses[i] << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
   }
   out_ << "test: " << eval_text(r) << "\n";
@@ -253,10 +269,11 @@ void Trainer::test(TrainResult& result) {
   });
 }
 
-TrainResult train(const Config& config, bool resume, std::ostream& log) {
-  Trainer trainer(config, resume, log);
+TrainResult train(const Config& config, Start start, std::ostream& log) {
+  Trainer trainer(config, start, log);
   while (trainer.running()) {
-    if (trainer.step(trainer.next_batch())) trainer.checkpoint_if_due();
+    const bool updated = trainer.step(trainer.next_batch());
+    trainer.after_step(updated);
   }
   return trainer.finish();
 }

@@ -1,7 +1,9 @@
-// The training loop. train() reads top to bottom: a Trainer is built from a Config (data,
-// vocabularies, model, optimizer, schedule, and the checkpoint when resuming), then takes one
-// batch after another; Trainer::step is forward, loss, backward, clip, the non-finite policy and
-// the update, as llm.c's loop. With train.accumulate or under mpirun a step's batch is cut into
+// The training loop. train() reads top to bottom: a Trainer is built from a Config (the run
+// directory, claimed by this process; the data path, training_data.h; the model, optimizer,
+// schedule, and the checkpoint when resuming), then takes one batch after another;
+// Trainer::step is forward, loss, backward, clip, the non-finite policy and the update, as
+// llm.c's loop, and after_step() validates and saves when due and decides, in one place, whether
+// and why to stop (StopReason). With train.accumulate or under mpirun a step's batch is cut into
 // micro-batches whose gradients are summed (across the ranks too, ../dist/gradient_sum.h)
 // before the one update, which every rank then makes alike. Every valid_every steps validate()
 // scores the model (loss and BLEU, best weights kept, early stopping; the weight average stands
@@ -10,6 +12,7 @@
 // Read next: ../cli/main.cpp.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -22,15 +25,21 @@
 #include "train/insight/health.h"
 #include "train/dist/gradient_sum.h"
 #include "train/insight/mask_check.h"
-#include "train/loop/run_data.h"
 #include "train/loop/run_log.h"
+#include "train/loop/training_data.h"
 #include "train/optim/optimizer.h"
 #include "train/optim/schedule.h"
 #include "train/optim/weight_average.h"
 #include "train/run/checkpoint.h"
 #include "train/run/config.h"
+#include "train/run/run_directory.h"
 
 namespace mt {
+
+/// Why training stopped (kNone: it goes on).
+enum class StopReason { kNone, kMaxSteps, kEpochs, kTimeLimit, kEarlyStop, kRequest };
+/// "train.max_steps reached", ...: the reason as the log and metrics.jsonl say it.
+std::string stop_reason_text(StopReason reason);
 
 struct TrainResult {
   int64_t steps = 0;
@@ -42,10 +51,12 @@ struct TrainResult {
   int64_t skipped_steps = 0;   // non-finite steps skipped (train.nonfinite = skip)
 };
 
-/// Trains as `config` says. With resume, continues the run in config.train.run_dir from its
-/// checkpoint (its vocabularies, weights, optimizer state, data position and random state).
-/// Under mpirun every rank calls it; rank 0 alone writes the run directory and the log.
-TrainResult train(const Config& config, bool resume, std::ostream& log);
+/// Trains as `config` says. Start::kResume continues the run in config.train.run_dir from its
+/// checkpoint (its vocabularies, weights, optimizer state, data position and random state);
+/// Start::kNew refuses a directory that holds a run, Start::kOverwrite replaces it
+/// (run_directory.h). Under mpirun every rank calls it; rank 0 alone writes the run directory
+/// and the log.
+TrainResult train(const Config& config, Start start, std::ostream& log);
 
 /// This rank's share of one step: its micro-batches of the step's batch (train.accumulate cuts
 /// it into parts of about equal tokens; rank r of N takes the r-th N-th of them), with their
@@ -59,19 +70,19 @@ struct StepBatch {
 
 class Trainer {
  public:
-  Trainer(const Config& config, bool resume, std::ostream& log);
+  Trainer(const Config& config, Start start, std::ostream& log);
 
-  /// Whether there is a next batch: steps, epochs, the time limit, early stopping and stop
-  /// requests decide.
-  bool running() const;
+  /// Whether there is a next batch: after_step() decided no reason to stop.
+  bool running() const { return stop_ == StopReason::kNone; }
   /// This rank's share of the batch at the data position (the same sequence on a resumed run).
   StepBatch next_batch();
   /// One update on the step's batch, every rank's micro-batches summed; false when its loss or
   /// gradient was not finite and the update was skipped (train.nonfinite = skip; with stop, that
   /// throws). Moves the data position on.
   bool step(const StepBatch& batch);
-  /// After a step: validation and a checkpoint every valid_every steps, and on a stop request.
-  void checkpoint_if_due();
+  /// After a step (`updated`: step()'s result): validation and a checkpoint every valid_every
+  /// steps, a checkpoint on a stop request; then the one decision whether to stop, and why.
+  void after_step(bool updated);
   /// Validation loss and BLEU, the best weights, the early-stopping count.
   void validate();
   /// Writes a checkpoint of the current state.
@@ -87,24 +98,26 @@ class Trainer {
   void write_or_stop(const Write& write);
   /// The batches of the epoch in progress, computed once per epoch.
   const std::vector<std::vector<int64_t>>& epoch_batches();
+  StopReason decide_stop() const;
   nn::TargetLogits forward(const data::Batch& batch, bool health_now);
   // Forward and backward of this rank's micro-batches; returns the sum of their losses.
   double micro_steps(const StepBatch& batch, bool health_now);
-  // Sums the micro-batches' gradients over the ranks, with the loss and the votes to stop.
+  // Sums the micro-batches' gradients over the ranks, and the step's scalars (steps_ below).
   double sum_over_ranks(double loss);
   bool out_of_time() const;  // train.time_limit reached
   void write_checkpoint();
   void skip(const std::string& what);
   void test(TrainResult& result);
 
-  // What rides along with the gradient sum: the loss, and each rank's votes.
-  enum Extra : size_t { kLossSum, kStopVotes, kTimeUpVotes, kExtras };
+  // A step's scalars, summed over the ranks: the loss, and the ranks' votes to stop.
+  enum StepScalar : size_t { kLossSum, kStopVotes, kTimeUpVotes, kStepScalars };
 
   const Config& config_;
   Communicator& ranks_;
+  const RunDirectory run_;  // rank 0 holds its lock
   const std::string dir_;
   std::ostream& out_;
-  RunData data_;
+  TrainingData data_;
   nn::Transformer model_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<WeightAverage> average_;  // with train.ema
@@ -112,17 +125,16 @@ class Trainer {
   std::unique_ptr<GradientSum> gradients_;  // with more than one micro-batch
   Schedule schedule_;
   TrainingState state_;
-  data::Batcher batcher_;
-  std::vector<std::vector<int64_t>> epoch_batches_;  // of epoch loaded_epoch_
-  int64_t loaded_epoch_ = -1;
+  const std::vector<std::vector<int64_t>>* epoch_batches_ = nullptr;  // of the epoch in progress
   int64_t first_step_ = 0, saved_step_ = -1;
   std::unique_ptr<RunLog> log_;
   MaskChecker mask_checker_;
   HealthMonitor health_;
   WarningLog warnings_;
   double last_loss_ = 0.0;
-  bool stop_ = false, interrupted_ = false;
-  bool stop_voted_ = false, time_up_ = false;  // agreed by every rank at the last step
+  std::array<double, kStepScalars> votes_{};  // the last step's sums over the ranks
+  bool patience_spent_ = false;  // early stopping, as rank 0's validation decided for every rank
+  StopReason stop_ = StopReason::kNone;
 };
 
 template <typename Write>

@@ -22,15 +22,15 @@ void key_dropout(int64_t seed, int64_t step, int64_t micro) {
 
 StepBatch Trainer::next_batch() {
   const std::vector<int64_t>& rows = epoch_batches()[state_.batch_in_epoch];
+  const data::Examples& examples = data_.examples();
   const std::vector<std::vector<int64_t>> parts =
-      micro_batches_ == 1 ? std::vector<std::vector<int64_t>>{rows}
-                          : data::split_by_tokens(data_.examples, rows, micro_batches_);
+      micro_batches_ == 1 ? std::vector<std::vector<int64_t>>{rows} : data::split_by_tokens(examples, rows, micro_batches_);
   const int64_t per_rank = micro_batches_ / ranks_.size();
   StepBatch batch;
   for (int64_t m = 0; m < micro_batches_; ++m) {
-    for (int64_t i : parts[m]) batch.tgt_tokens += static_cast<int64_t>(data_.examples[i].tgt.size()) + 1;
+    for (int64_t i : parts[m]) batch.tgt_tokens += examples.tgt_len(i) + 1;
     if (m / per_rank != ranks_.rank() || parts[m].empty()) continue;  // rank r: the r-th block of them
-    batch.micro.push_back(data::make_batch(data_.examples, parts[m]));
+    batch.micro.push_back(data::make_batch(examples, parts[m]));
     batch.ids.push_back(m);
   }
   return batch;
@@ -68,22 +68,17 @@ double Trainer::micro_steps(const StepBatch& batch, bool health_now) {
 }
 
 double Trainer::sum_over_ranks(double loss) {
-  const bool time_up = ranks_.root() && out_of_time();  // rank 0's clock decides for all
-  if (!gradients_) {
-    stop_voted_ = stop_requests() > 0, time_up_ = time_up;
-    return loss;
-  }
-  const std::span<float> extras = gradients_->extras();
-  extras[kLossSum] = static_cast<float>(loss);
-  extras[kStopVotes] = stop_requests() > 0 ? 1.0f : 0.0f;
-  extras[kTimeUpVotes] = time_up ? 1.0f : 0.0f;
+  votes_[kLossSum] = loss;
+  votes_[kStopVotes] = stop_requests() > 0 ? 1.0 : 0.0;
+  votes_[kTimeUpVotes] = ranks_.root() && out_of_time() ? 1.0 : 0.0;  // rank 0's clock decides for all
+  if (!gradients_) return loss;
   ranks_.set_waiting_note(str("step ", state_.step + 1, "; ",
                               saved_step_ >= 0 ? str("the checkpoint of step ", saved_step_, " in ", dir_, " is kept")
                                                : std::string("no checkpoint was saved yet")));
   gradients_->sum_over_ranks(ranks_);
   gradients_->write_back();
-  stop_voted_ = extras[kStopVotes] > 0.0f, time_up_ = extras[kTimeUpVotes] > 0.0f;
-  return extras[kLossSum];
+  ranks_.sum(votes_);
+  return votes_[kLossSum];
 }
 
 bool Trainer::step(const StepBatch& batch) {
@@ -91,7 +86,10 @@ bool Trainer::step(const StepBatch& batch) {
   const OptimConfig& o = config_.optim;
   const bool health_now = ranks_.root() && t.health && (state_.step + 1) % t.log_every == 0;
   // The position after this batch: where a checkpoint written after the step resumes.
-  if (++state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches_.size())) ++state_.epoch, state_.batch_in_epoch = 0;
+  if (++state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches_->size())) {
+    ++state_.epoch;
+    state_.batch_in_epoch = 0;
+  }
 
   const double loss = sum_over_ranks(micro_steps(batch, health_now));
   if (health_now) health_.read_gradients();
@@ -114,8 +112,9 @@ bool Trainer::step(const StepBatch& batch) {
     write_or_stop([&] { log_->record(report.json()); });
   }
   last_loss_ = loss;
-  const bool log_now = state_.step % t.log_every == 0 || !running();
-  write_or_stop([&] { log_->step(state_.step, loaded_epoch_ + 1, last_loss_, lr, batch.tgt_tokens, log_now); });
+  const bool log_now = state_.step % t.log_every == 0 || decide_stop() != StopReason::kNone;  // and the last
+  const int64_t epoch = state_.batch_in_epoch == 0 ? state_.epoch : state_.epoch + 1;  // the batch's, 1-based
+  write_or_stop([&] { log_->step(state_.step, epoch, last_loss_, lr, batch.tgt_tokens, log_now); });
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
 #include "nn/transformer.h"
 #include "train/optim/schedule.h"
@@ -23,10 +24,14 @@ namespace mt {
 nn::TransformerOptions default_model_options();
 
 enum class TokenizerKind { kWhitespace, kSentencePiece };
+/// What preparing the training set does with a pair that cleaning skips (data/cleaning.h).
+enum class BadPairs { kSkip, kError };
 
 struct DataConfig {
   std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;  // plain or .gz
   std::string train_tsv, valid_tsv, test_tsv;  // alternative to the *_src/*_tgt pairs
+  std::string corpora;  // several training corpora: "SRC TGT [weight=W], TSV [weight=W], ..."
+  std::string cache_dir;  // where prepared training sets live; "": default_cache_dir()
   bool lowercase = false;  // Unicode lowercasing of every side, references included
   TokenizerKind tokenizer = TokenizerKind::kWhitespace;
   data::SubwordModel spm_type = data::SubwordModel::kUnigram;
@@ -38,7 +43,10 @@ struct DataConfig {
   int64_t min_freq = 1;
   int64_t max_vocab = 0;  // 0: no limit
   bool shared_vocab = false;
-  int64_t max_len = 100;  // longer training pairs are dropped (and counted)
+  int64_t max_len = 100;  // longer training pairs are skipped (and counted)
+  float max_ratio = 9.0f;  // training pairs whose sides' lengths differ more are skipped; 0: no limit
+  BadPairs bad_pairs = BadPairs::kSkip;
+  int64_t spm_max_lines = 2000000;  // lines a SentencePiece model is trained on (a seeded sample); 0: all
   int64_t max_tokens = 2048;  // padded tokens per batch
 };
 
@@ -99,6 +107,14 @@ struct Config {
   /// Where each option's value came from: "default", "FILE:LINE" or "command line".
   std::map<std::string, std::string> source;
 };
+
+/// The training corpora: data.corpora, or the one corpus of data.train_src/_tgt or data.train_tsv.
+/// A malformed list is an error naming the corpus and what is wrong.
+std::vector<data::CorpusFiles> training_corpora(const DataConfig& data);
+
+/// Where prepared training sets live when data.cache_dir is empty: $MINITRANS_CACHE, else
+/// $XDG_CACHE_HOME/minitrans, else ~/.cache/minitrans.
+std::string default_cache_dir();
 
 /// Parses `minitrans train` arguments (without the subcommand): --config FILE and
 /// --section.key=value overrides. Throws mt::Error for every mistake.

@@ -1,5 +1,8 @@
 // The checks of a parsed config and the nearest-key suggestion; see config.h.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -98,6 +101,17 @@ void validate_data(const Config& c, const Checker& k) {
   k.require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
   MT_CHECK(d.max_len < c.model.max_len, k.at("data.max_len"), " = ", d.max_len,
            " must be below model.max_positions = ", c.model.max_len, " (a target also holds <bos>)");
+  k.require(d.max_ratio >= 0.0f, "data.max_ratio", ">= 0 (0: no limit)", d.max_ratio);
+  k.require(d.spm_max_lines >= 0, "data.spm_max_lines", ">= 0 (0: every line)", d.spm_max_lines);
+  if (!d.corpora.empty()) {
+    MT_CHECK(d.train_src.empty() && d.train_tsv.empty(), k.at("data.corpora"),
+             ": give data.corpora or data.train_src/_tgt or data.train_tsv, not both");
+    try {
+      training_corpora(d);
+    } catch (const Error& e) {
+      throw Error(str(k.at("data.corpora"), std::string(e.what()).substr(std::string("data.corpora").size())));
+    }
+  }
   k.require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
             d.max_tokens);
   for (const char* split : {"train", "valid", "test"}) {
@@ -163,6 +177,60 @@ void validate(const Config& c) {
 
 
 }  // namespace config_detail
+
+std::vector<data::CorpusFiles> training_corpora(const DataConfig& d) {
+  if (d.corpora.empty()) {
+    MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, ",
+             "data.train_tsv, or data.corpora");
+    data::CorpusFiles one;
+    if (d.train_tsv.empty()) {
+      one.src = d.train_src;
+      one.tgt = d.train_tgt;
+    } else {
+      one.tsv = d.train_tsv;
+    }
+    return {one};
+  }
+  std::vector<data::CorpusFiles> corpora;
+  std::istringstream list(d.corpora);
+  for (std::string item; std::getline(list, item, ',');) {
+    const std::string where = str("data.corpora: corpus ", corpora.size() + 1, " ('", item, "')");
+    std::vector<std::string> words;
+    std::istringstream in(item);
+    for (std::string w; in >> w;) words.push_back(w);
+    data::CorpusFiles c;
+    if (!words.empty() && words.back().rfind("weight=", 0) == 0) {
+      const std::string w = words.back().substr(7);
+      size_t used = 0;
+      try {
+        c.weight = std::stod(w, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      MT_CHECK(used == w.size() && !w.empty(), where, ": weight must be a number, got '", w, "'");
+      MT_CHECK(c.weight > 0.0 && std::isfinite(c.weight), where, ": weight must be > 0, got ", w);
+      words.pop_back();
+    }
+    MT_CHECK(words.size() == 1 || words.size() == 2, where,
+             ": expected 'SRC TGT' or one TSV file, then optionally weight=W (corpora are separated by commas)");
+    if (words.size() == 1) c.tsv = words[0];
+    if (words.size() == 2) c.src = words[0], c.tgt = words[1];
+    corpora.push_back(c);
+  }
+  MT_CHECK(!corpora.empty(), "data.corpora: no corpus in '", d.corpora, "'");
+  return corpora;
+}
+
+std::string default_cache_dir() {
+  const auto env = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value == nullptr ? "" : value;
+  };
+  if (!env("MINITRANS_CACHE").empty()) return env("MINITRANS_CACHE");
+  if (!env("XDG_CACHE_HOME").empty()) return env("XDG_CACHE_HOME") + "/minitrans";
+  if (!env("HOME").empty()) return env("HOME") + "/.cache/minitrans";
+  return "/tmp/minitrans-cache";
+}
 
 std::string nearest_option(const std::string& key) {
   using namespace config_detail;

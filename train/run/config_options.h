@@ -14,9 +14,9 @@
 
 namespace mt::config_detail {
 
-// Every option: key, field, help line. Sections follow the key's prefix.
+// The options of each section: key, field, help line.
 template <typename C, typename Visit>
-void visit_options(C& c, const Visit& v) {
+void visit_model_options(C& c, const Visit& v) {
   v("model.d_model", c.model.layer.d_model, "model width D (divisible by model.heads)");
   v("model.heads", c.model.layer.heads, "attention heads H");
   v("model.layers", c.model.encoder_layers, "layers in the encoder and in the decoder");
@@ -33,6 +33,10 @@ void visit_options(C& c, const Visit& v) {
   v("model.max_positions", c.model.max_len, "longest sequence the positions cover");
   v("model.embedding_init", c.model.embedding_init,
     "embedding tables: normal (N(0,1), as torch.nn.Embedding) or scaled (N(0,1/D), as Vaswani et al. and fairseq)");
+}
+
+template <typename C, typename Visit>
+void visit_data_options(C& c, const Visit& v) {
   v("data.train_src", c.data.train_src, "training source file, one sentence per line");
   v("data.train_tgt", c.data.train_tgt, "training target file, aligned with train_src");
   v("data.valid_src", c.data.valid_src, "validation source file");
@@ -42,6 +46,12 @@ void visit_options(C& c, const Visit& v) {
   v("data.train_tsv", c.data.train_tsv, "training pairs as source<TAB>target (instead of train_src/train_tgt)");
   v("data.valid_tsv", c.data.valid_tsv, "validation pairs as TSV");
   v("data.test_tsv", c.data.test_tsv, "test pairs as TSV");
+  v("data.corpora", c.data.corpora,
+    "several training corpora instead of train_src/_tgt or train_tsv: a comma-separated list of 'SRC TGT' "
+    "or 'FILE.tsv', each optionally followed by weight=W (each pair drawn W times per epoch; 0.5: half of them)");
+  v("data.cache_dir", c.data.cache_dir,
+    "where prepared training sets are kept and shared between runs (empty: $MINITRANS_CACHE, else "
+    "$XDG_CACHE_HOME/minitrans, else ~/.cache/minitrans)");
   v("data.lowercase", c.data.lowercase, "lowercase every side (Unicode), references included");
   v("data.tokenizer", c.data.tokenizer, "whitespace (words) or sentencepiece (subword pieces of raw text)");
   v("data.spm_type", c.data.spm_type, "SentencePiece model trained when none is given: unigram or bpe");
@@ -57,8 +67,19 @@ void visit_options(C& c, const Visit& v) {
   v("data.min_freq", c.data.min_freq, "fewest occurrences for a token to enter a vocabulary");
   v("data.max_vocab", c.data.max_vocab, "largest vocabulary, specials included (0: no limit)");
   v("data.shared_vocab", c.data.shared_vocab, "one vocabulary for source and target");
-  v("data.max_len", c.data.max_len, "longest training sentence in tokens; longer pairs are dropped");
+  v("data.max_len", c.data.max_len, "longest training sentence in tokens (a target with its <eos>); longer pairs are skipped");
+  v("data.max_ratio", c.data.max_ratio,
+    "training pairs whose longer side has more than this many times the tokens of the shorter are skipped (0: no limit)");
+  v("data.bad_pairs", c.data.bad_pairs,
+    "a training pair with an empty side, too long, or of too high a length ratio: skip (and count it) or error");
+  v("data.spm_max_lines", c.data.spm_max_lines,
+    "lines a SentencePiece model is trained on, a seeded uniform sample of the training corpora (both sides "
+    "together for a joint model; 0: every line)");
   v("data.max_tokens", c.data.max_tokens, "padded tokens per batch (the batch size)");
+}
+
+template <typename C, typename Visit>
+void visit_optim_options(C& c, const Visit& v) {
   v("optim.optimizer", c.optim.optimizer, "adam, adamw or sgd");
   v("optim.lr", c.optim.lr, "learning rate (the peak, for warmup schedules)");
   v("optim.beta1", c.optim.beta1, "Adam beta1");
@@ -70,6 +91,10 @@ void visit_options(C& c, const Visit& v) {
   v("optim.label_smoothing", c.optim.label_smoothing, "label smoothing of the training loss, in [0, 1)");
   v("optim.schedule", c.optim.schedule, "learning-rate schedule: constant, noam, linear or cosine");
   v("optim.warmup", c.optim.warmup, "warmup steps");
+}
+
+template <typename C, typename Visit>
+void visit_train_options(C& c, const Visit& v) {
   v("train.run_dir", c.train.run_dir, "directory for checkpoints, vocabularies, config and metrics");
   v("train.seed", c.train.seed, "random seed (weights, dropout, batch order)");
   v("train.epochs", c.train.epochs, "passes over the training data");
@@ -92,6 +117,15 @@ void visit_options(C& c, const Visit& v) {
     "minutes of training: stop after the step that crosses it, then validate, save and test (0: no limit)");
   v("train.ema", c.train.ema,
     "decay of an exponential moving average of the weights, validated, kept and tested instead (0: off)");
+}
+
+// Every option: key, field, help line. Sections follow the key's prefix.
+template <typename C, typename Visit>
+void visit_options(C& c, const Visit& v) {
+  visit_model_options(c, v);
+  visit_data_options(c, v);
+  visit_optim_options(c, v);
+  visit_train_options(c, v);
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");
   v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
   v("decode.max_len", c.decode.max_len, "longest translation in tokens");
@@ -117,6 +151,10 @@ inline const Choices<nn::EmbeddingInit>& choices(nn::EmbeddingInit*) {
 inline const Choices<TokenizerKind>& choices(TokenizerKind*) {
   static const Choices<TokenizerKind> c{{"whitespace", TokenizerKind::kWhitespace},
                                         {"sentencepiece", TokenizerKind::kSentencePiece}};
+  return c;
+}
+inline const Choices<BadPairs>& choices(BadPairs*) {
+  static const Choices<BadPairs> c{{"skip", BadPairs::kSkip}, {"error", BadPairs::kError}};
   return c;
 }
 inline const Choices<data::SubwordModel>& choices(data::SubwordModel*) {

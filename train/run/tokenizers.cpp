@@ -17,9 +17,9 @@ std::shared_ptr<data::SentencePieceTokenizer> load_model(const Config& c, const 
 }
 
 // A model for `lines`: the configured file when given, else trained here.
-std::shared_ptr<data::SentencePieceTokenizer> model_for(const Config& c, const std::string& given,
-                                                        const std::vector<std::string>& lines, const char* what,
-                                                        std::ostream& log) {
+std::shared_ptr<const data::SentencePieceTokenizer> model_for(const Config& c, const std::string& given,
+                                                              const std::vector<std::string>& lines, int64_t seen,
+                                                              const char* what, std::ostream& log) {
   if (!given.empty()) return load_model(c, given);
   const DataConfig& d = c.data;
   const auto start = std::chrono::steady_clock::now();
@@ -30,7 +30,8 @@ std::shared_ptr<data::SentencePieceTokenizer> model_for(const Config& c, const s
       data::SentencePieceTokenizer::train(lines, options, str("data.spm_vocab_size = ", d.spm_vocab_size, ", ", what));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log << "tokenizer: trained a " << d.spm_vocab_size << "-piece SentencePiece " << option_name(d.spm_type)
-      << " model on " << lines.size() << " " << what << " lines in " << seconds << " s\n";
+      << " model on " << lines.size() << " of " << seen << " " << what << " lines (data.spm_max_lines = "
+      << d.spm_max_lines << ") in " << seconds << " s\n";
   return std::make_shared<data::SentencePieceTokenizer>(serialized, d.lowercase, d.spm_alpha, what);
 }
 
@@ -47,28 +48,29 @@ void load_tokenizers(const Config& c, const std::string& dir, data::Codec& codec
   }
 }
 
-void prepare_tokenizers(const Config& c, const std::vector<data::TextPair>& train, const std::string& dir,
-                        data::Codec& codec, std::ostream& log) {
-  if (!sentencepiece(c)) return load_tokenizers(c, dir, codec);
-  std::vector<std::string> src, tgt;
-  for (const data::TextPair& p : train) {
-    src.push_back(p.src);
-    (c.data.shared_vocab ? src : tgt).push_back(p.tgt);
-  }
+void make_tokenizers(const Config& c, const TokenizerLines& lines, data::Codec& codec, std::ostream& log) {
+  if (!sentencepiece(c)) return load_tokenizers(c, "", codec);
   if (c.data.shared_vocab) {
-    const auto joint = model_for(c, c.data.spm_model, src, "source and target", log);
-    if (!dir.empty()) joint->save(run_file(dir, "spm.model"));
-    codec.src_tokenizer = codec.tgt_tokenizer = joint;
+    codec.src_tokenizer = codec.tgt_tokenizer = model_for(c, c.data.spm_model, lines.src, lines.src_seen, "source and target", log);
     return;
   }
-  const auto src_model = model_for(c, c.data.spm_src_model, src, "source", log);
-  const auto tgt_model = model_for(c, c.data.spm_tgt_model, tgt, "target", log);
-  if (!dir.empty()) {
-    src_model->save(run_file(dir, "src.spm.model"));
-    tgt_model->save(run_file(dir, "tgt.spm.model"));
+  codec.src_tokenizer = model_for(c, c.data.spm_src_model, lines.src, lines.src_seen, "source", log);
+  codec.tgt_tokenizer = model_for(c, c.data.spm_tgt_model, lines.tgt, lines.tgt_seen, "target", log);
+}
+
+void save_codec(const Config& c, const data::Codec& codec, const std::string& dir) {
+  if (sentencepiece(c)) {
+    const auto& src = dynamic_cast<const data::SentencePieceTokenizer&>(*codec.src_tokenizer);
+    const auto& tgt = dynamic_cast<const data::SentencePieceTokenizer&>(*codec.tgt_tokenizer);
+    if (c.data.shared_vocab) {
+      src.save(run_file(dir, "spm.model"));
+    } else {
+      src.save(run_file(dir, "src.spm.model"));
+      tgt.save(run_file(dir, "tgt.spm.model"));
+    }
   }
-  codec.src_tokenizer = src_model;
-  codec.tgt_tokenizer = tgt_model;
+  codec.src_vocab.save(run_file(dir, "src_vocab.txt"));
+  codec.tgt_vocab.save(run_file(dir, "tgt_vocab.txt"));
 }
 
 }  // namespace mt

@@ -30,8 +30,8 @@ double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
                            const std::vector<data::SentencePair>& pairs, int64_t max_tokens) {
   const nn::EvalMode eval(model);
   NoGradGuard no_grad;
-  const std::vector<data::Example> examples =
-      data::encode_pairs(pairs, codec.src_vocab, codec.tgt_vocab, model.options.max_len - 1, nullptr);
+  const data::Examples examples = data::Examples::in_memory(
+      data::encode_pairs(pairs, codec.src_vocab, codec.tgt_vocab, model.options.max_len - 1, nullptr));
   const data::Batcher batcher(examples, std::max<int64_t>(max_tokens, model.options.max_len), 0);
   double total = 0.0;
   int64_t tokens = 0;

@@ -1,0 +1,90 @@
+// A run directory holds one run; see run_directory.h.
+#include "train/run/run_directory.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "autograd/check.h"
+#include "train/run/checkpoint.h"
+#include "train/run/safetensors.h"
+
+namespace mt {
+namespace fs = std::filesystem;
+namespace {
+
+// The files a run writes (run_file names), which --overwrite removes.
+bool is_run_file(const std::string& name) {
+  static const char* const exact[] = {"config.ini", "model.safetensors", "best_model.safetensors", "metrics.jsonl",
+                                      "curves.svg", "report.html", "src_vocab.txt", "tgt_vocab.txt", "spm.model",
+                                      "src.spm.model", "tgt.spm.model", "data.json"};
+  for (const char* e : exact) {
+    if (name == e) return true;
+  }
+  return name.rfind("optimizer-", 0) == 0 && name.size() > 22 && name.substr(name.size() - 12) == ".safetensors";
+}
+
+}  // namespace
+
+std::optional<RunStatus> run_status(const std::string& dir) {
+  if (!fs::exists(run_file(dir, "model.safetensors"))) return std::nullopt;  // no checkpoint: nothing to lose
+  RunStatus status;
+  try {
+    Metadata metadata;
+    load_safetensors(run_file(dir, "model.safetensors"), &metadata);
+    status.step = std::stoll(metadata.at("step"));
+  } catch (const std::exception&) {
+    status.step = 0;  // unreadable: still a run, of unknown progress
+  }
+  std::ifstream metrics(run_file(dir, "metrics.jsonl"));
+  for (std::string line; std::getline(metrics, line);) {
+    const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (record.is_object() && record.contains("finished") && record["finished"].is_string()) {
+      status.finished = true;
+      status.finished_because = record["finished"].get<std::string>();
+    }
+  }
+  return status;
+}
+
+RunDirectory::RunDirectory(const std::string& dir, Start start, bool lock) : dir_(create_run_dir(dir)) {
+  if (!lock) return;
+  const std::string path = run_file(dir, ".lock");
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
+  MT_CHECK(lock_fd_ >= 0, path, ": cannot create the run's lock file: ", std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    [[maybe_unused]] const ssize_t got = ::pread(lock_fd_, pid, sizeof(pid) - 1, 0);
+    ::close(lock_fd_);
+    throw Error(str(dir, ": in use by another minitrans process (pid ", std::strtol(pid, nullptr, 10),
+                    "); wait for it to end, or give another train.run_dir"));
+  }
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) == 0) [[maybe_unused]] const ssize_t put = ::pwrite(lock_fd_, me.data(), me.size(), 0);
+  if (start == Start::kResume) return;
+  const std::optional<RunStatus> existing = run_status(dir);
+  if (existing && start == Start::kNew) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw Error(str(dir, ": holds a run (", existing->finished ? "finished" : "stopped", " at step ", existing->step,
+                    "); continue it with 'minitrans train --resume ", dir, "', give another train.run_dir, or add ",
+                    "--overwrite to replace it"));
+  }
+  if (existing) {
+    for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+      if (is_run_file(e.path().filename().string())) fs::remove(e.path());
+    }
+  }
+}
+
+RunDirectory::~RunDirectory() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+}  // namespace mt
