@@ -83,13 +83,8 @@ bool report_finished_run(const Config& config, std::ostream& out) {
   const auto test = data::tokenize_pairs(read_split(best.config.data, "test"), *best.codec.src_tokenizer,
                                          *best.codec.tgt_tokenizer);
   if (!test.empty()) {
-    const DecodeOptions decode{.beam = best.config.decode.beam, .length_penalty = best.config.decode.length_penalty,
-                               .max_len = best.config.decode.max_len, .max_tokens = 4 * best.config.data.max_tokens};
-    const EvalResult r = evaluate(*best.model, best.codec, test, decode);
-    for (int64_t i = 0; i < std::min<int64_t>(best.config.train.show_translations, r.sentences); ++i) {
-      out << "  src: " << test[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: " << r.hypotheses[i]
-          << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
-    }
+    const EvalResult r = evaluate(*best.model, best.codec, test, test_decoding(best.config));
+    out << shown_translations(test, r, best.config.train.show_translations);
     out << "test: " << eval_text(r) << "\n";
   }
   out << "To train it further: minitrans train --resume " << dir << " --train.max_steps=N; to train it again "

@@ -1,9 +1,10 @@
 // The processes of a training job. Started by mpirun, each process is one rank of an MPI job;
 // started alone, it is the only rank and nothing here calls MPI. The trainer needs three
-// collectives, all here: the sum of the gradients (and of a step's few scalars), in a fixed order (rank r gathers part r of
+// collectives, all here: the sum of the gradients in a fixed order (rank r gathers part r of
 // every rank's values and adds them in rank order, then every rank gathers every part), so every
 // rank holds the same bits and those are the bits of one process adding the same micro-batches
-// in rank order; "does any rank say yes"; a barrier.
+// in rank order, and the sum of a step's few scalars (the loss and the votes to stop) in double;
+// "does any rank say yes"; a barrier.
 // Stop requests (SIGINT, SIGTERM, and under mpirun the SIGCONT it sends first when it ends a
 // job) are counted here too: while a rank waits for the others it watches them, and when mpirun
 // is ending the job (a second signal: a rank died or failed, or a stop took too long) it says so

@@ -108,6 +108,11 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   if (config.train.profile) set_profiling(true);
 }
 
+DecodeOptions test_decoding(const Config& c) {
+  return {.beam = c.decode.beam, .length_penalty = c.decode.length_penalty, .max_len = c.decode.max_len,
+          .max_tokens = 4 * c.data.max_tokens};
+}
+
 std::string stop_reason_text(StopReason reason) {
   switch (reason) {
     case StopReason::kNone: return "not stopped";
@@ -251,13 +256,9 @@ TrainResult Trainer::finish() {
 
 void Trainer::test(TrainResult& result) {
   const LoadedModel best = load_for_inference(dir_);
-  const DecodeOptions decode{.beam = config_.decode.beam, .length_penalty = config_.decode.length_penalty,
-                             .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
+  const DecodeOptions decode = test_decoding(config_);
   const EvalResult r = evaluate(*best.model, best.codec, data_.test(), decode);
-  for (int64_t i = 0; i < std::min<int64_t>(config_.train.show_translations, r.sentences); ++i) {
-    out_ << "  src: " << data_.test()[i].src_text << "\n  ref: " << r.references[i] << "\n  hyp: "
-         << r.hypotheses[i] << (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") << "\n";
-  }
+  out_ << shown_translations(data_.test(), r, config_.train.show_translations);
   out_ << "test: " << eval_text(r) << "\n";
   result.test_bleu = r.bleu.score;
   result.test_chrf = r.chrf.score;

@@ -33,8 +33,12 @@
 #include "train/run/checkpoint.h"
 #include "train/run/config.h"
 #include "train/run/run_directory.h"
+#include "train/translate/decode.h"
 
 namespace mt {
+
+/// How the final test decodes: the config's [decode] options, batches of 4 · data.max_tokens.
+DecodeOptions test_decoding(const Config& config);
 
 /// Why training stopped (kNone: it goes on).
 enum class StopReason { kNone, kMaxSteps, kEpochs, kTimeLimit, kEarlyStop, kRequest };

@@ -91,4 +91,13 @@ std::string eval_json(const EvalResult& r) {
   return line;
 }
 
+std::string shown_translations(const std::vector<data::SentencePair>& pairs, const EvalResult& r, int64_t n) {
+  std::string out;
+  for (int64_t i = 0; i < std::min<int64_t>(n, r.sentences); ++i) {
+    out += "  src: " + pairs[i].src_text + "\n  ref: " + r.references[i] + "\n  hyp: " + r.hypotheses[i] +
+           (r.hypotheses[i] == r.references[i] ? "  (exact)" : "") + "\n";
+  }
+  return out;
+}
+
 }  // namespace mt

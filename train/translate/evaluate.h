@@ -38,6 +38,9 @@ double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
 /// Two lines: sentences, BLEU with its precisions, brevity penalty and lengths, chrF, exact
 /// match, loss and perplexity; then the metrics' signatures (what `minitrans eval` prints).
 std::string eval_text(const EvalResult& r);
+/// The first `n` translations of `pairs` beside their sources and references, as training's
+/// final test prints them ("  src: ...\n  ref: ...\n  hyp: ...", "(exact)" when they match).
+std::string shown_translations(const std::vector<data::SentencePair>& pairs, const EvalResult& r, int64_t n);
 /// The same as one JSON object (`minitrans eval --json`).
 std::string eval_json(const EvalResult& r);
 
