@@ -182,6 +182,12 @@ TEST_CASE("prepared set: a truncated or corrupt examples file is named in one li
   const PreparedSet opened = prepare_training_set(c, nullptr, third);
   CHECK(opened.reused);
   check_error([&] { verify_prepared_set(opened); }, {"examples.bin", "CRC-32 mismatch"});
+  // What a process killed while making the set left behind goes when the set is made next.
+  fs::remove_all(made.dir);
+  fs::create_directories(made.dir + ".tmp.999999");
+  std::ofstream(made.dir + ".tmp.999999/examples.bin") << "half";
+  CHECK(!prepare_training_set(c, nullptr, third).reused);
+  CHECK(!fs::exists(made.dir + ".tmp.999999"));
 }
 
 TEST_CASE("prepared set: cleaning skips and counts empty sides, long lines and length ratios, or stops") {

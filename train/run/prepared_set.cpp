@@ -172,8 +172,10 @@ PreparedSet prepare_training_set(const Config& c, const data::Codec* given, std:
     const FileLock lock(dir + ".lock", dir, log);
     if (!try_open()) {  // nobody made it while this process waited
       if (!problem.empty()) log << "data: the prepared set " << dir << " is unusable (" << problem << "); rebuilding it\n";
+      for (const fs::directory_entry& e : fs::directory_iterator(root)) {  // left by a process that died making it
+        if (e.path().filename().string().rfind(key + ".tmp.", 0) == 0) fs::remove_all(e.path(), error);
+      }
       const std::string temp = dir + ".tmp." + std::to_string(::getpid());
-      fs::remove_all(temp);
       fs::create_directories(temp);
       try {
         nlohmann::ordered_json manifest = {{"made_from", what}, {"inputs", inputs}};
