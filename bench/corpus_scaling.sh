@@ -17,7 +17,7 @@ bin=$(realpath build/minitrans)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
-printf '%-7s %-10s %8s %12s %13s %10s %9s\n' copies run wall_s peak_rss_mb peak_anon_mb set_mb tok_per_s
+printf '%-7s %-10s %8s %12s %13s %10s %9s\n' copies run wall_s peak_rss_mib peak_anon_mib set_mib tok_per_s
 for n in "${copies[@]}"; do
   bench/repeat_corpus.py "$n" data/multi30k/train.de.gz data/multi30k/train.en.gz "$work/c.de" "$work/c.en" > "$work/repeat.log"
   run=(--config configs/multi30k.ini --data.train_src="$work/c.de" --data.train_tgt="$work/c.en"
@@ -27,9 +27,9 @@ for n in "${copies[@]}"; do
     bench/peak_memory.py "$bin" train "${run[@]}" --train.max_steps=5 --train.run_dir="$work/run-$which" \
       > "$work/$which.log" 2> "$work/$which.err" || { cat "$work/$which.err"; exit 1; }
     figures=$(tail -n 1 "$work/$which.err")
-    set_mb=$(du -sm "$work/cache/prepared" | cut -f1)
+    set_mib=$(du -sm "$work/cache/prepared" | cut -f1)
     printf '%-7s %-10s %8s %12s %13s %10s %9s\n' "$n" "$which" "$(awk '{print $2}' <<< "$figures")" \
-      "$(awk '{print $4}' <<< "$figures")" "$(awk '{print $6}' <<< "$figures")" "$set_mb" "-"
+      "$(awk '{print $4}' <<< "$figures")" "$(awk '{print $6}' <<< "$figures")" "$set_mib" "-"
   done
   "$bin" train "${run[@]}" --train.max_steps=50 --train.log_every=50 --train.run_dir="$work/run-speed" \
     > "$work/speed.log" 2>&1 || { cat "$work/speed.log"; exit 1; }

@@ -30,6 +30,6 @@ while child.poll() is None:
     time.sleep(0.02)
 wall = time.monotonic() - start
 peak_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB
-print(f"wall_s {wall:.1f} peak_rss_mb {peak_rss / 1024:.0f} peak_anon_mb {peak_anon / 1024:.0f} exit {child.returncode}",
+print(f"wall_s {wall:.1f} peak_rss_mib {peak_rss / 1024:.0f} peak_anon_mib {peak_anon / 1024:.0f} exit {child.returncode}",
       file=sys.stderr)
 sys.exit(child.returncode)
