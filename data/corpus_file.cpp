@@ -38,6 +38,9 @@ LineReader::LineReader(const std::string& path)
   gzbuffer(file_.get(), 1 << 17);
 }
 
+LineReader::LineReader(std::istream& in, const std::string& name)
+    : path_(name), file_(nullptr, close_gz), stream_(&in) {}
+
 LineReader::~LineReader() = default;
 LineReader::LineReader(LineReader&&) noexcept = default;
 
@@ -53,6 +56,11 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string& line) {
+  if (stream_ != nullptr) {
+    if (!std::getline(*stream_, line)) return false;
+    check_line(line, path_, ++line_number_);
+    return true;
+  }
   line.clear();
   bool any = false;  // a last line without its '\n' still counts
   while (true) {
@@ -82,11 +90,9 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 std::vector<std::string> read_lines(std::istream& in, const std::string& name) {
+  LineReader reader(in, name);
   std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    check_line(line, name, static_cast<int64_t>(lines.size()) + 1);
-    lines.push_back(std::move(line));
-  }
+  for (std::string line; reader.next(line);) lines.push_back(line);
   return lines;
 }
 

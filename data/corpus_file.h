@@ -20,6 +20,9 @@ namespace mt::data {
 class LineReader {
  public:
   explicit LineReader(const std::string& path);
+  /// The lines of a stream (translation input on stdin: plain text, each line as it arrives);
+  /// `name` is what errors call it.
+  LineReader(std::istream& in, const std::string& name);
   ~LineReader();
   LineReader(LineReader&&) noexcept;
   /// The next line, checked, without its line end; false at the end of the file.
@@ -33,6 +36,7 @@ class LineReader {
 
   std::string path_;
   std::unique_ptr<gzFile_s, void (*)(gzFile_s*)> file_;
+  std::istream* stream_ = nullptr;  // instead of file_
   std::vector<char> chunk_;
   size_t at_ = 0, end_ = 0;
   int64_t line_number_ = 0;

@@ -16,6 +16,7 @@
 #include "train/run/checkpoint.h"
 #include "train/translate/bleu.h"
 #include "train/translate/evaluate.h"
+#include "train/translate/stream.h"
 #include "train/run/safetensors.h"
 #include "train/insight/metrics.h"
 #include "train/loop/run_log.h"
@@ -120,6 +121,23 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   int64_t exact = 0;
   for (size_t i = 0; i < e.hypotheses.size(); ++i) exact += e.hypotheses[i] == e.references[i];
   CHECK(e.exact_match == doctest::Approx(exact / 50.0));
+  // eval --json: one object that parses, the shown translations inside it.
+  const auto json = nlohmann::json::parse(eval_json(e, pairs, 2));
+  CHECK(json["sentences"] == 50);
+  CHECK(json["bleu"] == e.bleu.score);
+  CHECK(json["bleu_signature"] == e.bleu.signature);
+  REQUIRE(json["examples"].size() == 2);
+  CHECK(json["examples"][1]["src"] == pairs[1].src_text);
+  CHECK(json["examples"][1]["hyp"] == e.hypotheses[1]);
+  // A stream of lines: one output line each, in maxi-batches of 2, sources past the positions counted.
+  std::istringstream lines("the dog sees a cat\n\n   \n" + very_long + "\nunknownword\n");
+  data::LineReader reader(lines, "test");
+  std::ostringstream streamed;
+  const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, reader, streamed,
+                                               {.beam = 2, .max_len = 20}, {.maxi_batch = 2});
+  CHECK(counts.lines == 5);
+  CHECK(counts.cut == 1);
+  CHECK(streamed.str() == out[0] + "\n\n\n" + out[3] + "\n" + out[2] + "\n");
 }
 
 TEST_CASE("trainer: N steps, stop, resume to 2N equals 2N uninterrupted, bit for bit") {

@@ -15,6 +15,7 @@
 
 #include "autograd/check.h"
 #include "autograd/random.h"
+#include "autograd/threading.h"
 #include "data/atomic_file.h"
 #include "data/corpus_file.h"
 #include "data/parallel_corpus.h"
@@ -30,6 +31,7 @@
 #include "train/run/prepared_set.h"
 #include "train/run/config.h"
 #include "train/translate/evaluate.h"
+#include "train/translate/stream.h"
 
 namespace po = boost::program_options;
 using namespace mt;
@@ -42,7 +44,8 @@ constexpr const char* kUsage =
     "             or resume one:   minitrans train --resume RUN_DIR [--train.max_steps=N ...]\n"
     "  prepare    prepare the training set: minitrans prepare --config F [--verify] (train does it too)\n"
     "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
-    "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F [--beam N] [--json]\n"
+    "             or a file:       minitrans translate --checkpoint RUN_DIR --input F[.gz] [--tsv] [--maxi-batch N]\n"
+    "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F | --tsv F [--beam N] [--json]\n"
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "  attention  draw attention:  minitrans attention --checkpoint RUN_DIR --src \"a sentence\" [--out F.svg]\n"
     "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
@@ -115,39 +118,64 @@ int run_prepare(std::vector<std::string> args) {
 }
 
 int run_translate(const std::vector<std::string>& args) {
-  po::options_description desc("minitrans translate (reads stdin, one sentence per line; writes stdout)");
+  po::options_description desc("minitrans translate (reads stdin or --input, one sentence per line; writes stdout "
+                               "as it goes, one line per input line)");
   add_decode_options(desc);
+  desc.add_options()("input", po::value<std::string>()->default_value("-"), "file to translate, plain or .gz (-: stdin)")(
+      "tsv", "input lines are source<TAB>target: translate the source")(
+      "maxi-batch", po::value<int64_t>()->default_value(1000), "lines read, translated and written at a time")(
+      "batch-tokens", po::value<int64_t>(), "source tokens per batch (default: 4 x the run's data.max_tokens)")(
+      "threads", po::value<int64_t>()->default_value(0), "threads (0: all cores)");
   const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const std::vector<std::string> sources = data::read_lines(std::cin, "stdin");
-  const auto hypotheses = translate_text(*loaded.model, loaded.codec, sources, decode_options(vm, loaded.config));
-  std::string out;  // written at once: no partial output on an error
-  for (const auto& h : hypotheses) out += h + "\n";
-  std::cout << out << std::flush;
+  DecodeOptions decode = decode_options(vm, loaded.config);
+  if (vm.count("batch-tokens")) decode.max_tokens = vm["batch-tokens"].as<int64_t>();
+  MT_CHECK(decode.max_tokens >= 1, "command line: --batch-tokens must be >= 1, got ", decode.max_tokens);
+  const int64_t threads = vm["threads"].as<int64_t>();
+  MT_CHECK(threads >= 0, "command line: --threads must be >= 0, got ", threads);
+  if (threads > 0) set_num_threads(static_cast<int>(threads));
+  const std::string input = vm["input"].as<std::string>();
+  auto in = input == "-" ? std::make_unique<data::LineReader>(std::cin, "stdin") : std::make_unique<data::LineReader>(input);
+  const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, *in, std::cout, decode,
+                                               {.maxi_batch = vm["maxi-batch"].as<int64_t>(), .tsv = vm.count("tsv") > 0});
+  if (counts.cut > 0) {
+    std::cerr << "translate: " << counts.cut << " of " << counts.lines << " sources were longer than the model's "
+              << loaded.model->options.max_len << " positions and were translated from their first "
+              << loaded.model->options.max_len << " pieces\n";
+  }
   return 0;
 }
 
 int run_eval(const std::vector<std::string>& args) {
   po::options_description desc("minitrans eval");
   add_decode_options(desc);
-  desc.add_options()("src", po::value<std::string>()->required(), "source sentences, one per line")(
-      "ref", po::value<std::string>()->required(), "reference translations, aligned with --src")(
-      "json", "print one JSON object instead of text")("show", po::value<int64_t>()->default_value(0),
-                                                       "print this many translations next to their references");
+  desc.add_options()("src", po::value<std::string>(), "source sentences, one per line (plain or .gz)")(
+      "ref", po::value<std::string>(), "reference translations, aligned with --src (plain or .gz)")(
+      "tsv", po::value<std::string>(), "source<TAB>reference lines instead of --src and --ref (plain or .gz)")(
+      "json", "print one JSON object instead of text (with the --show translations inside it)")(
+      "show", po::value<int64_t>()->default_value(0), "print this many translations next to their references");
   const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
+  MT_CHECK(vm.count("tsv") ? vm.count("src") + vm.count("ref") == 0 : vm.count("src") + vm.count("ref") == 2,
+           "command line: give --src FILE and --ref FILE, or --tsv FILE");
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const auto pairs = data::tokenize_pairs(data::read_parallel_text(vm["src"].as<std::string>(), vm["ref"].as<std::string>()),
-                                          *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
+  const auto text = vm.count("tsv") ? data::read_tsv_text(vm["tsv"].as<std::string>())
+                                    : data::read_parallel_text(vm["src"].as<std::string>(), vm["ref"].as<std::string>());
+  const auto pairs = data::tokenize_pairs(text, *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
   const EvalResult r = evaluate(*loaded.model, loaded.codec, pairs, decode_options(vm, loaded.config));
-  for (int64_t i = 0; i < std::min<int64_t>(vm["show"].as<int64_t>(), r.sentences); ++i) {
+  const int64_t show = vm["show"].as<int64_t>();
+  if (vm.count("json")) {
+    std::cout << eval_json(r, pairs, show) << "\n";
+    return 0;
+  }
+  for (int64_t i = 0; i < std::min<int64_t>(show, r.sentences); ++i) {
     std::cout << "src: " << pairs[i].src_text << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
               << "\n";
   }
-  std::cout << (vm.count("json") ? eval_json(r) : eval_text(r)) << "\n";
+  std::cout << eval_text(r) << "\n";
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "autograd/check.h"
+#include "train/loop/trainer.h"
 #include "train/run/config.h"
 
 namespace mt {
@@ -29,8 +30,7 @@ std::optional<po::variables_map> parse_command(const std::vector<std::string>& a
 }
 
 DecodeOptions decode_options(const po::variables_map& vm, const Config& config) {
-  DecodeOptions o{.beam = config.decode.beam, .length_penalty = config.decode.length_penalty,
-                  .max_len = config.decode.max_len, .max_tokens = 4 * config.data.max_tokens};
+  DecodeOptions o = test_decoding(config);  // the run's [decode] options
   if (vm.count("beam")) o.beam = vm["beam"].as<int64_t>();
   if (vm.count("max-len")) o.max_len = vm["max-len"].as<int64_t>();
   if (vm.count("length-penalty")) o.length_penalty = vm["length-penalty"].as<float>();

@@ -2,6 +2,7 @@
 #include "train/translate/evaluate.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -14,11 +15,15 @@
 namespace mt {
 
 std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
-                                        const std::vector<std::string>& sources, const DecodeOptions& options) {
+                                        const std::vector<std::string>& sources, const DecodeOptions& options,
+                                        int64_t* cut) {
   std::vector<std::vector<int32_t>> ids;
   for (const std::string& text : sources) {
     std::vector<int32_t> s = codec.encode_source(text);
-    if (static_cast<int64_t>(s.size()) > model.options.max_len) s.resize(model.options.max_len);
+    if (static_cast<int64_t>(s.size()) > model.options.max_len) {
+      s.resize(model.options.max_len);
+      if (cut != nullptr) ++*cut;
+    }
     ids.push_back(std::move(s));
   }
   std::vector<std::string> out;
@@ -77,18 +82,18 @@ std::string eval_text(const EvalResult& r) {
   return str(line, "\nsignatures: BLEU ", r.bleu.signature, "  ", r.chrf.name, " ", r.chrf.signature);
 }
 
-std::string eval_json(const EvalResult& r) {
-  char line[512];
-  std::snprintf(line, sizeof(line),
-                "{\"sentences\": %lld, \"bleu\": %.4f, \"precisions\": [%.4f, %.4f, %.4f, %.4f], "
-                "\"brevity_penalty\": %.4f, \"hyp_len\": %ld, \"ref_len\": %ld, \"bleu_signature\": \"%s\", "
-                "\"chrf\": %.4f, \"chrf_signature\": \"%s\", \"exact_match\": %.6f, "
-                "\"loss\": %.6f, \"perplexity\": %.6f}",
-                (long long)r.sentences, r.bleu.score, r.bleu.precisions[0], r.bleu.precisions[1],
-                r.bleu.precisions[2], r.bleu.precisions[3], r.bleu.brevity_penalty, r.bleu.hyp_len, r.bleu.ref_len,
-                r.bleu.signature.c_str(), r.chrf.score, r.chrf.signature.c_str(), r.exact_match, r.loss,
-                r.perplexity);
-  return line;
+std::string eval_json(const EvalResult& r, const std::vector<data::SentencePair>& pairs, int64_t show) {
+  nlohmann::ordered_json j = {
+      {"sentences", r.sentences}, {"bleu", r.bleu.score},
+      {"precisions", {r.bleu.precisions[0], r.bleu.precisions[1], r.bleu.precisions[2], r.bleu.precisions[3]}},
+      {"brevity_penalty", r.bleu.brevity_penalty}, {"hyp_len", r.bleu.hyp_len}, {"ref_len", r.bleu.ref_len},
+      {"bleu_signature", r.bleu.signature}, {"chrf", r.chrf.score}, {"chrf_signature", r.chrf.signature},
+      {"exact_match", r.exact_match}, {"loss", r.loss}, {"perplexity", r.perplexity},
+      {"examples", nlohmann::ordered_json::array()}};
+  for (int64_t i = 0; i < std::min<int64_t>(show, r.sentences); ++i) {
+    j["examples"].push_back({{"src", pairs[i].src_text}, {"ref", r.references[i]}, {"hyp", r.hypotheses[i]}});
+  }
+  return j.dump();
 }
 
 std::string shown_translations(const std::vector<data::SentencePair>& pairs, const EvalResult& r, int64_t n) {

@@ -27,9 +27,11 @@ struct EvalResult {
 };
 
 /// Translates lines of source text (unknown tokens become <unk>; sources longer than the
-/// model's positions are cut) and returns the translations as text.
+/// model's positions are cut to them, and counted in *cut when given) and returns the
+/// translations as text.
 std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
-                                        const std::vector<std::string>& sources, const DecodeOptions& options);
+                                        const std::vector<std::string>& sources, const DecodeOptions& options,
+                                        int64_t* cut = nullptr);
 
 /// Teacher-forced mean cross-entropy per target token over the pairs.
 double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
@@ -41,8 +43,9 @@ std::string eval_text(const EvalResult& r);
 /// The first `n` translations of `pairs` beside their sources and references, as training's
 /// final test prints them ("  src: ...\n  ref: ...\n  hyp: ...", "(exact)" when they match).
 std::string shown_translations(const std::vector<data::SentencePair>& pairs, const EvalResult& r, int64_t n);
-/// The same as one JSON object (`minitrans eval --json`).
-std::string eval_json(const EvalResult& r);
+/// The same as one JSON object (`minitrans eval --json`), with the first `show` translations
+/// beside their sources and references under "examples".
+std::string eval_json(const EvalResult& r, const std::vector<data::SentencePair>& pairs, int64_t show);
 
 /// Everything at once. With translate == false only the loss is computed.
 EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
