@@ -5,6 +5,8 @@
 // thread, and the matmul kernel itself splits big products across TBB tasks.
 #pragma once
 
+#include <string>
+
 namespace mt {
 
 enum class MatmulThreading {
@@ -20,6 +22,10 @@ MatmulThreading matmul_threading();
 int num_threads();
 /// Limits every kernel (TBB and oneDNN) to `n` threads for the rest of the process.
 void set_num_threads(int n);
+
+/// The matrix library and the instruction set its kernels run on here, chosen at run time:
+/// "oneDNN 2.6.3 (avx2)".
+std::string matmul_library();
 
 /// Denormal floats (below 1.2e-38 in magnitude) are flushed to zero (the FTZ and DAZ modes) on
 /// the main thread and on every TBB worker: gradients that small carry nothing, and arithmetic

@@ -1,6 +1,7 @@
 // The threading policy; see threading.h.
 #include "autograd/threading.h"
 
+#include <oneapi/dnnl/dnnl.h>
 #include <tbb/global_control.h>
 
 #include <pmmintrin.h>
@@ -64,6 +65,23 @@ int num_threads() {
 void set_num_threads(int n) {
   MT_CHECK(n >= 1, "set_num_threads: need at least 1 thread, got ", n);
   g_thread_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, n);
+}
+
+std::string matmul_library() {
+  const dnnl_version_t* v = dnnl_version();
+  const char* isa = "unknown";
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: isa = "sse4.1"; break;
+    case dnnl_cpu_isa_avx: isa = "avx"; break;
+    case dnnl_cpu_isa_avx2: isa = "avx2"; break;
+    case dnnl_cpu_isa_avx2_vnni: isa = "avx2_vnni"; break;
+    case dnnl_cpu_isa_avx512_core: isa = "avx512_core"; break;
+    case dnnl_cpu_isa_avx512_core_vnni: isa = "avx512_core_vnni"; break;
+    case dnnl_cpu_isa_avx512_core_bf16: isa = "avx512_core_bf16"; break;
+    case dnnl_cpu_isa_avx512_core_amx: isa = "avx512_core_amx"; break;
+    default: break;
+  }
+  return str("oneDNN ", v->major, ".", v->minor, ".", v->patch, " (", isa, ")");
 }
 
 }  // namespace mt

@@ -32,6 +32,7 @@
 #include "train/run/config.h"
 #include "train/translate/evaluate.h"
 #include "train/translate/stream.h"
+#include "version_info.h"
 
 namespace po = boost::program_options;
 using namespace mt;
@@ -51,7 +52,7 @@ constexpr const char* kUsage =
     "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
     "  report     one HTML page:   minitrans report RUN_DIR   (RUN_DIR/report.html; training writes it too)\n"
     "  explain    every tensor:    minitrans explain --checkpoint RUN_DIR | --config F --src \"...\" --tgt \"...\"\n"
-    "Run 'minitrans <command> --help' for the options of a command.\n";
+    "Run 'minitrans <command> --help' for the options of a command; 'minitrans --version' for the build.\n";
 
 int run_train(std::vector<std::string> args) {
   if (launched_by_mpi()) Communicator::world();  // MPI's own handlers first, then ours
@@ -259,6 +260,11 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "--version") {
+    std::cout << "minitrans " MINITRANS_VERSION " (git " MINITRANS_GIT_COMMIT ", " MINITRANS_BUILD_TYPE " build)\n"
+              << matmul_library() << ", SentencePiece " MINITRANS_SENTENCEPIECE_VERSION "\n";
+    return 0;
   }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
