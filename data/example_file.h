@@ -10,7 +10,7 @@
 //   src_len     uint32 [pairs]: source ids of each pair (the target takes the rest)
 // Opening checks the size, the header and the index (a truncated or corrupt file is an error
 // naming it); verify() also reads the ids (the CRC and every id within the vocabularies).
-// Read next: ../train/run/prepare.h.
+// Read next: batcher.h.
 #pragma once
 
 #include <cstdint>

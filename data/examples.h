@@ -4,7 +4,7 @@
 // allow; prepared_set.h) or built in memory (subword sampling draws them anew each epoch, and
 // tests build them by hand). Pairs come corpus by corpus: corpus c holds the pairs from
 // corpus_first(c) to corpus_first(c + 1). Batching reads the lengths alone (batcher.h).
-// Read next: prepared_set.h.
+// Read next: example_file.h.
 #pragma once
 
 #include <cstdint>

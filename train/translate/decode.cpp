@@ -149,7 +149,8 @@ std::vector<std::vector<int32_t>> translate(nn::Transformer& model,
                                             const std::vector<std::vector<int32_t>>& sources,
                                             const DecodeOptions& options) {
   std::vector<std::vector<int32_t>> out(sources.size());
-  // Longest first within length-sorted batches: little padding; results go back in input order.
+  // Sorted by length, shortest first, and cut into batches of similar lengths (little padding);
+  // results go back in input order.
   std::vector<int64_t> order;
   for (size_t i = 0; i < sources.size(); ++i) {
     if (!sources[i].empty()) order.push_back(static_cast<int64_t>(i));
