@@ -426,6 +426,10 @@ TEST_CASE("trainer: a finished run directory survives a new train, and a directo
     check_error([&] { train(tiny_config(run.path, "valid", 20), Start::kOverwrite, log); }, {"in use"});
   }
   CHECK(bytes("model.safetensors") == weights);
+  // A resume with nothing left to do takes no step.
+  const TrainResult none = train(load_config(run_file(run.path, "config.ini")), Start::kResume, log);
+  CHECK(none.steps == 10);
+  CHECK(bytes("model.safetensors") == weights);
   // A resume goes on past the finished record; --overwrite starts again.
   train(load_config(run_file(run.path, "config.ini"), {"--train.max_steps=15"}), Start::kResume, log);
   CHECK(run_status(run.path)->step == 15);

@@ -104,6 +104,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal,
                                   total_steps(config.train, batches_per_epoch), elapsed_before);
   model_.train();
+  stop_ = decide_stop();  // a resumed run may have nothing left to do
   if (config.train.check_masks) out_ << "mask checks on: every batch's attention and loss masks are verified\n";
   if (config.train.profile) set_profiling(true);
 }
