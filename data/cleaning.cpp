@@ -17,6 +17,17 @@ const char* skip_reason_name(SkipReason reason) {
   return "?";
 }
 
+std::string skip_reason_text(SkipReason reason, const CleaningOptions& o) {
+  char ratio[32];
+  const auto end = std::to_chars(ratio, ratio + sizeof(ratio), o.max_ratio).ptr;  // shortest: 9, not 9.000000
+  switch (reason) {
+    case SkipReason::kEmpty: return "an empty side";
+    case SkipReason::kLong: return str("a side longer than data.max_len = ", o.max_len, " pieces");
+    case SkipReason::kRatio: return str("a length ratio above data.max_ratio = ", std::string(ratio, end));
+  }
+  return "?";
+}
+
 std::optional<SkipReason> check_pair(int64_t src, int64_t tgt, const CleaningOptions& o) {
   if (src == 0 || tgt == 0) return SkipReason::kEmpty;
   if (src > o.max_len || tgt + 1 > o.max_len) return SkipReason::kLong;
@@ -39,14 +50,10 @@ int64_t SkipCounts::total() const {
 }
 
 std::string SkipCounts::summary(const CleaningOptions& o) const {
-  char ratio[32];
-  const auto end = std::to_chars(ratio, ratio + sizeof(ratio), o.max_ratio).ptr;
-  const std::string parts[kSkipReasons] = {
-      str(count[0], " with an empty side"), str(count[1], " longer than ", o.max_len, " pieces"),
-      str(count[2], " with a length ratio above ", std::string(ratio, end))};
   std::string text;
   for (size_t r = 0; r < kSkipReasons; ++r) {
-    if (count[r] > 0) text += (text.empty() ? "" : ", ") + parts[r];
+    if (count[r] == 0) continue;
+    text += str(text.empty() ? "" : ", ", count[r], " with ", skip_reason_text(static_cast<SkipReason>(r), o));
   }
   return text.empty() ? "none" : text;
 }

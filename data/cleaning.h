@@ -24,6 +24,10 @@ struct CleaningOptions {
   double max_ratio = 9.0;   // longer side / shorter side, in pieces; 0: no limit
 };
 
+/// What the reason means: "an empty side", "a side longer than data.max_len = 100 pieces", "a
+/// length ratio above data.max_ratio = 9".
+std::string skip_reason_text(SkipReason reason, const CleaningOptions& options);
+
 /// Why a pair of `src` and `tgt` pieces is skipped, or nothing when it is kept.
 std::optional<SkipReason> check_pair(int64_t src, int64_t tgt, const CleaningOptions& options);
 
@@ -35,7 +39,7 @@ struct SkipCounts {
 
   void add(SkipReason reason, const std::string& where);
   int64_t total() const;
-  /// "12 with an empty side, 3 longer than 100 pieces, 1 with a length ratio above 9"
+  /// "12 with an empty side, 3 with a side longer than data.max_len = 100 pieces, ..." or "none"
   std::string summary(const CleaningOptions& options) const;
 };
 

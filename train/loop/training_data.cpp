@@ -21,15 +21,13 @@ data::Codec load_codec(const Config& c, const std::string& dir) {
   return codec;
 }
 
-data::CleaningOptions cleaning(const DataConfig& d) { return {.max_len = d.max_len, .max_ratio = d.max_ratio}; }
-
 // The manifest's skip counts, as a sentence.
 std::string skipped_text(const PreparedSet& set, const DataConfig& d) {
   data::SkipCounts counts;
   for (size_t r = 0; r < data::kSkipReasons; ++r) {
     counts.count[r] = set.manifest["skipped"].value(data::skip_reason_name(static_cast<data::SkipReason>(r)), int64_t{0});
   }
-  return counts.summary(cleaning(d));
+  return counts.summary(cleaning_options(d));
 }
 
 }  // namespace
@@ -81,7 +79,7 @@ void TrainingData::keep_text_for_sampling() {
     for (data::TextPair p; reader.next(p);) {
       const auto s = static_cast<int64_t>(codec_.src_tokenizer->encode(p.src).size());
       const auto t = static_cast<int64_t>(codec_.tgt_tokenizer->encode(p.tgt).size());
-      if (!data::check_pair(s, t, cleaning(config_.data))) sampled_text_.push_back(std::move(p));
+      if (!data::check_pair(s, t, cleaning_options(config_.data))) sampled_text_.push_back(std::move(p));
     }
     text_corpus_first_.push_back(static_cast<int64_t>(sampled_text_.size()));
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/cleaning.h"
 #include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
 #include "nn/transformer.h"
@@ -111,6 +112,9 @@ struct Config {
 /// The training corpora: data.corpora, or the one corpus of data.train_src/_tgt or data.train_tsv.
 /// A malformed list is an error naming the corpus and what is wrong.
 std::vector<data::CorpusFiles> training_corpora(const DataConfig& data);
+
+/// The cleaning of the training corpora the data options ask for (data.max_len, data.max_ratio).
+inline data::CleaningOptions cleaning_options(const DataConfig& d) { return {.max_len = d.max_len, .max_ratio = d.max_ratio}; }
 
 /// Where prepared training sets live when data.cache_dir is empty: $MINITRANS_CACHE, else
 /// $XDG_CACHE_HOME/minitrans, else ~/.cache/minitrans.

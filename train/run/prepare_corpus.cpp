@@ -50,7 +50,7 @@ data::Codec make_codec(const Config& c, const std::vector<data::CorpusFiles>& co
   const bool train_spm = spm && (d.shared_vocab ? d.spm_model.empty() : d.spm_src_model.empty() || d.spm_tgt_model.empty());
   LineSample src{.max = d.spm_max_lines, .seen = 0, .lines = {}}, tgt{.max = d.spm_max_lines, .seen = 0, .lines = {}};
   std::unordered_map<std::string, int64_t> src_counts, tgt_counts;
-  const data::CleaningOptions cleaning{.max_len = d.max_len, .max_ratio = d.max_ratio};
+  const data::CleaningOptions cleaning = cleaning_options(d);
   if (train_spm || !spm) {
     for (const data::CorpusFiles& corpus : corpora) {
       data::PairReader reader(corpus);
@@ -95,17 +95,14 @@ void write_chunk(const Config& c, const data::Codec& codec, const std::vector<da
       encoded[i] = {codec.encode_source(pairs[i].src), codec.encode_target(pairs[i].tgt)};
     }
   });
-  const data::CleaningOptions cleaning{.max_len = c.data.max_len, .max_ratio = c.data.max_ratio};
+  const data::CleaningOptions cleaning = cleaning_options(c.data);
   for (size_t i = 0; i < pairs.size(); ++i) {
     ++counts.read;
     const auto s = static_cast<int64_t>(encoded[i].src.size()), t = static_cast<int64_t>(encoded[i].tgt.size());
     if (const auto reason = data::check_pair(s, t, cleaning)) {
       const std::string at = str(where[i], " (", s, " and ", t, " pieces)");
       MT_CHECK(c.data.bad_pairs == BadPairs::kSkip, where[i], ": a training pair with ",
-               reason == data::SkipReason::kEmpty ? "an empty side"
-               : reason == data::SkipReason::kLong ? str("more than data.max_len = ", c.data.max_len, " pieces")
-                                                   : str("a length ratio above data.max_ratio = ", c.data.max_ratio),
-               " (", s, " and ", t, " pieces; data.bad_pairs = error)");
+               data::skip_reason_text(*reason, cleaning), " (", s, " and ", t, " pieces; data.bad_pairs = error)");
       counts.skipped.add(*reason, at);
       continue;
     }
@@ -152,7 +149,7 @@ void build_set(const Config& c, const std::vector<data::CorpusFiles>& corpora, c
   const Counts counts = encode_corpora(c, corpora, codec, out);
   const int64_t bytes = out.finish();
   const int64_t kept = counts.read - counts.skipped.total();
-  const data::CleaningOptions cleaning{.max_len = c.data.max_len, .max_ratio = c.data.max_ratio};
+  const data::CleaningOptions cleaning = cleaning_options(c.data);
   MT_CHECK(kept > 0, "data: every one of the ", counts.read, " training pairs was skipped (",
            counts.skipped.summary(cleaning), ")");
   save_codec(c, codec, dir);

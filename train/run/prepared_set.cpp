@@ -9,7 +9,6 @@
 #include <zlib.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>

@@ -36,9 +36,7 @@ std::optional<RunStatus> run_status(const std::string& dir) {
   if (!fs::exists(run_file(dir, "model.safetensors"))) return std::nullopt;  // no checkpoint: nothing to lose
   RunStatus status;
   try {
-    Metadata metadata;
-    load_safetensors(run_file(dir, "model.safetensors"), &metadata);
-    status.step = std::stoll(metadata.at("step"));
+    status.step = std::stoll(load_safetensors_metadata(run_file(dir, "model.safetensors")).at("step"));
   } catch (const std::exception&) {
     status.step = 0;  // unreadable: still a run, of unknown progress
   }
@@ -65,8 +63,10 @@ RunDirectory::RunDirectory(const std::string& dir, Start start, bool lock) : dir
     throw Error(str(dir, ": in use by another minitrans process (pid ", std::strtol(pid, nullptr, 10),
                     "); wait for it to end, or give another train.run_dir"));
   }
+  // The pid, for the refusal of a second process; the lock holds without it (a refusal then says 0).
   const std::string me = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) == 0) [[maybe_unused]] const ssize_t put = ::pwrite(lock_fd_, me.data(), me.size(), 0);
+  const bool written = ::ftruncate(lock_fd_, 0) == 0 && ::pwrite(lock_fd_, me.data(), me.size(), 0) > 0;
+  (void)written;
   if (start == Start::kResume) return;
   const std::optional<RunStatus> existing = run_status(dir);
   if (existing && start == Start::kNew) {

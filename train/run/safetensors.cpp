@@ -92,30 +92,59 @@ Entry read_entry(const std::string& path, const std::string& name, const nlohman
 
 }  // namespace
 
-std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata) {
+namespace {
+
+// The JSON header of an open safetensors file, checked to fit in it; *length is its size in bytes.
+nlohmann::json read_header(std::ifstream& file, const std::string& path, uint64_t file_size, uint64_t* length) {
+  MT_CHECK(file_size >= 8 && file.read(reinterpret_cast<char*>(length), 8), path,
+           ": too short for a safetensors file (", file_size, " bytes)");
+  MT_CHECK(*length <= kMaxHeaderBytes && *length <= file_size - 8, path, ": header length ", *length,
+           " does not fit in a file of ", file_size, " bytes");
+  std::string text(*length, '\0');
+  MT_CHECK(file.read(text.data(), static_cast<std::streamsize>(*length)), path, ": cannot read the header");
+  nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  MT_CHECK(header.is_object(), path, ": header is not a JSON object");
+  return header;
+}
+
+// The header's __metadata__ strings into *metadata (when given).
+void read_metadata(const nlohmann::json& info, const std::string& path, Metadata* metadata) {
+  MT_CHECK(info.is_object(), path, ": __metadata__ is not an object");
+  for (const auto& [key, value] : info.items()) {
+    MT_CHECK(value.is_string(), path, ": metadata '", key, "' is not a string");
+    if (metadata) (*metadata)[key] = value.get<std::string>();
+  }
+}
+
+std::ifstream open_file(const std::string& path, uint64_t* file_size) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   MT_CHECK(file.good(), path, ": cannot open: ", std::strerror(errno));
-  const uint64_t file_size = static_cast<uint64_t>(file.tellg());
+  *file_size = static_cast<uint64_t>(file.tellg());
   file.seekg(0);
-  uint64_t length = 0;
-  MT_CHECK(file_size >= 8 && file.read(reinterpret_cast<char*>(&length), 8), path,
-           ": too short for a safetensors file (", file_size, " bytes)");
-  MT_CHECK(length <= kMaxHeaderBytes && length <= file_size - 8, path, ": header length ", length,
-           " does not fit in a file of ", file_size, " bytes");
-  std::string text(length, '\0');
-  MT_CHECK(file.read(text.data(), static_cast<std::streamsize>(length)), path, ": cannot read the header");
-  const nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  MT_CHECK(header.is_object(), path, ": header is not a JSON object");
+  return file;
+}
+
+}  // namespace
+
+Metadata load_safetensors_metadata(const std::string& path) {
+  uint64_t file_size = 0, length = 0;
+  std::ifstream file = open_file(path, &file_size);
+  const nlohmann::json header = read_header(file, path, file_size, &length);
+  Metadata metadata;
+  if (header.contains("__metadata__")) read_metadata(header["__metadata__"], path, &metadata);
+  return metadata;
+}
+
+std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata) {
+  uint64_t file_size = 0, length = 0;
+  std::ifstream file = open_file(path, &file_size);
+  const nlohmann::json header = read_header(file, path, file_size, &length);
 
   const uint64_t data_size = file_size - 8 - length;
   std::vector<Entry> entries;
   for (const auto& [name, info] : header.items()) {
     if (name == "__metadata__") {
-      MT_CHECK(info.is_object(), path, ": __metadata__ is not an object");
-      for (const auto& [key, value] : info.items()) {
-        MT_CHECK(value.is_string(), path, ": metadata '", key, "' is not a string");
-        if (metadata) (*metadata)[key] = value.get<std::string>();
-      }
+      read_metadata(info, path, metadata);
       continue;
     }
     entries.push_back(read_entry(path, name, info, data_size));

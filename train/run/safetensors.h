@@ -23,6 +23,9 @@ void save_safetensors(const std::string& path, const nn::NamedTensors& tensors, 
 /// file size, the JSON, dtypes, shapes, and that the data offsets tile the data exactly.
 std::map<std::string, Tensor> load_safetensors(const std::string& path, Metadata* metadata = nullptr);
 
+/// The metadata of a safetensors file, reading its header alone.
+Metadata load_safetensors_metadata(const std::string& path);
+
 /// The module's state_dict, saved / loaded (load checks names and shapes, naming both).
 void save_weights(const nn::Module& module, const std::string& path, const Metadata& metadata = {});
 void load_weights(nn::Module& module, const std::string& path);
