@@ -101,22 +101,13 @@ std::vector<int64_t> Batcher::epoch_pairs(int64_t epoch) const {
   return pairs;
 }
 
-std::vector<std::vector<int64_t>> Batcher::cut(const std::vector<int64_t>& order) const {
-  std::vector<std::vector<int64_t>> batches;
-  std::vector<int64_t> current;
-  int64_t longest = 0;
-  for (int64_t i : order) {
-    const int64_t longer = std::max(longest, cost(i));
-    if (!current.empty() && longer * static_cast<int64_t>(current.size() + 1) > max_tokens_) {
-      batches.push_back(std::move(current));
-      current.clear();
-      longest = 0;
-    }
-    current.push_back(i);
-    longest = std::max(longest, cost(i));
+std::vector<std::vector<int64_t>> length_batches(const std::vector<int64_t>& lengths, int64_t max_tokens) {
+  std::vector<int64_t> order;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    if (lengths[i] > 0) order.push_back(static_cast<int64_t>(i));
   }
-  if (!current.empty()) batches.push_back(std::move(current));
-  return batches;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });
+  return cut_batches(order, [&](int64_t i) { return lengths[i]; }, max_tokens);
 }
 
 std::vector<std::vector<int64_t>> Batcher::epoch_batches(int64_t epoch) const {
@@ -124,7 +115,7 @@ std::vector<std::vector<int64_t>> Batcher::epoch_batches(int64_t epoch) const {
   const uint64_t stream = 2 * static_cast<uint64_t>(epoch);
   shuffle(order, seed_, stream);  // random order among equal lengths
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return cost(a) < cost(b); });
-  std::vector<std::vector<int64_t>> batches = cut(order);
+  std::vector<std::vector<int64_t>> batches = cut_batches(order, [&](int64_t i) { return cost(i); }, max_tokens_);
   shuffle(batches, seed_, stream + 1);
   return batches;
 }
@@ -133,7 +124,7 @@ std::vector<std::vector<int64_t>> Batcher::sorted_batches() const {
   std::vector<int64_t> order(examples_.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return cost(a) < cost(b); });
-  return cut(order);
+  return cut_batches(order, [&](int64_t i) { return cost(i); }, max_tokens_);
 }
 
 }  // namespace mt::data

@@ -7,6 +7,7 @@
 // and read by every module. Read next: ../train/loop/trainer.h.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +37,31 @@ Batch make_batch(const Examples& examples, const std::vector<int64_t>& indices);
 std::vector<std::vector<int64_t>> split_by_tokens(const Examples& examples,
                                                   const std::vector<int64_t>& rows, int64_t parts);
 
+/// `order` (sorted by cost) cut into runs whose rows · largest cost stays within max_tokens, at
+/// least one row each: how training, evaluation and translation batches are cut. cost(i) is
+/// row i's padded length.
+template <typename Cost>
+std::vector<std::vector<int64_t>> cut_batches(const std::vector<int64_t>& order, const Cost& cost, int64_t max_tokens) {
+  std::vector<std::vector<int64_t>> batches;
+  std::vector<int64_t> current;
+  int64_t longest = 0;
+  for (int64_t i : order) {
+    const int64_t longer = std::max<int64_t>(longest, cost(i));
+    if (!current.empty() && longer * static_cast<int64_t>(current.size() + 1) > max_tokens) {
+      batches.push_back(std::move(current));
+      current.clear();
+      longest = 0;
+    }
+    current.push_back(i);
+    longest = std::max<int64_t>(longest, cost(i));
+  }
+  if (!current.empty()) batches.push_back(std::move(current));
+  return batches;
+}
+/// The indices of the non-zero `lengths`, shortest first (stable), cut as cut_batches does: the
+/// batches of translation, whose results go back in input order.
+std::vector<std::vector<int64_t>> length_batches(const std::vector<int64_t>& lengths, int64_t max_tokens);
+
 /// Groups example indices into batches of at most max_tokens padded tokens
 /// (rows · longest side, at least one row per batch).
 class Batcher {
@@ -52,7 +78,6 @@ class Batcher {
   std::vector<std::vector<int64_t>> sorted_batches() const;
 
  private:
-  std::vector<std::vector<int64_t>> cut(const std::vector<int64_t>& order) const;
   int64_t cost(int64_t index) const;  // padded length of an example: max(src, tgt + 1)
 
   const Examples& examples_;

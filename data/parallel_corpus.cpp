@@ -10,6 +10,8 @@ PairReader::PairReader(const CorpusFiles& files)
     : files_(files), first_(files.tsv.empty() ? files.src : files.tsv),
       second_(files.tsv.empty() ? std::make_unique<LineReader>(files.tgt) : nullptr) {}
 
+PairReader::PairReader(LineReader tsv) : first_(std::move(tsv)) { files_.tsv = first_.path(); }
+
 bool PairReader::next(TextPair& pair) {
   if (!second_) {
     if (!first_.next(line_)) return false;

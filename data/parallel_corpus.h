@@ -40,6 +40,8 @@ struct CorpusFiles {
 class PairReader {
  public:
   explicit PairReader(const CorpusFiles& files);
+  /// The source<TAB>target lines of `tsv` (a file or a stream, such as stdin).
+  explicit PairReader(LineReader tsv);
   /// The next pair; false at the end (where two files that end apart are an error).
   bool next(TextPair& pair);
   /// "FILE:LINE" of the pair next() returned last (the source file's, for two files).

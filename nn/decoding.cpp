@@ -1,6 +1,7 @@
 // Decoder caches; see decoding.h.
 #include "nn/decoding.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "autograd/check.h"
@@ -34,6 +35,22 @@ void DecoderCache::select_rows(const std::vector<int64_t>& rows) {
     for (Tensor* t : {&layer.self_kv, &layer.cross_kv}) *t = take_rows(*t, rows);
   }
   src_padding = take_rows(src_padding, rows);
+}
+
+void DecoderCache::make_room() {
+  MT_CHECK(length < capacity, "decoding: the cache holds ", capacity, " positions");
+  if (length < allocated) return;
+  const int64_t positions = std::min(capacity, std::max<int64_t>(2 * allocated, 1));
+  for (LayerCache& layer : layers) {
+    const int64_t n = layer.self_kv.size(0), width = layer.self_kv.size(2);
+    Tensor grown = zeros({n, positions, width});
+    const float* old = layer.self_kv.data();
+    for (int64_t r = 0; r < n; ++r) {
+      std::memcpy(grown.data() + r * positions * width, old + r * allocated * width, length * width * sizeof(float));
+    }
+    layer.self_kv = grown;
+  }
+  allocated = positions;
 }
 
 }  // namespace mt::nn

@@ -140,10 +140,11 @@ DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& 
            options.max_len, "]");
   DecoderCache cache;
   cache.capacity = capacity;
+  cache.allocated = std::min<int64_t>(capacity, 16);  // doubled as the outputs grow
   cache.src_padding = SequenceLayout::padded(src, options.pad_id).padding;
   const int64_t n = memory.size(0), d = options.layer.d_model;
   for (const auto& layer : transformer->decoder->layers) {
-    cache.layers.push_back({zeros({n, capacity, 2 * d}), layer->cross_attn->project(memory, 1, 2)});
+    cache.layers.push_back({zeros({n, cache.allocated, 2 * d}), layer->cross_attn->project(memory, 1, 2)});
   }
   return cache;
 }
@@ -151,7 +152,7 @@ DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& 
 Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderCache& cache) const {
   const int64_t n = static_cast<int64_t>(tokens.size());
   MT_CHECK(n == cache.src_padding.shape[0], "decoding: ", n, " tokens for ", cache.src_padding.shape[0], " rows");
-  MT_CHECK(cache.length < cache.capacity, "decoding: the cache holds ", cache.capacity, " positions");
+  cache.make_room();
   const SequenceLayout one = SequenceLayout::single(n);
   Tensor h = embed(*tgt_embed, IntTensor(tokens, {n, 1}), one, "tgt_embed+positions", cache.length);  // [N, D]
   const auto& layers = transformer->decoder->layers;

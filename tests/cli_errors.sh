@@ -53,6 +53,12 @@ grep -v '^train_src\|^train_tgt' "$T/data.ini" | sed "s|^\[data\]|[data]\ntrain_
 RUN=$T/run
 "$bin" train --config "$T/data.ini" > /dev/null 2>&1 || { echo "could not train the test run"; exit 1; }
 copy() { cp -r "$RUN" "$T/$1"; echo "$T/$1"; }
+# Runs with kept checkpoints: one like RUN, one of another width, one with other vocabularies.
+keep() { "$bin" train --config "$T/data.ini" --train.run_dir="$T/$1" --train.keep_last=1 "${@:2}" > /dev/null 2>&1 ||
+  { echo "could not train $1"; exit 1; }; }
+keep kept
+keep kept16 --model.d_model=16
+keep swapped --data.train_src="$T/good.tgt" --data.train_tgt="$T/good.src"
 RUN_TRUNCATED=$(copy truncated)
 truncate -s -100 "$RUN_TRUNCATED/model.safetensors"
 RUN_HEADER=$(copy header)

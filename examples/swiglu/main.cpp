@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     MT_CHECK(result.last_loss < 0.5 * uniform, "the loss did not fall: ", result.last_loss, " after ", result.steps,
              " steps (a uniform guess gives ", uniform, ")");
     const auto hypotheses =
-        mt::translate_text(*loaded.model, loaded.codec, {"the big dog sees a small cat"}, {.max_len = 30});
+        mt::translate_text(*loaded.model, loaded.codec, {"the big dog sees a small cat"}, {.max_len_b = 30});
     std::printf("trained %lld steps with model.feed_forward = swiglu (%lld parameters); loss %.4f (a uniform "
                 "guess: %.4f)\n", (long long)result.steps, (long long)loaded.model->parameter_count(),
                 result.last_loss, uniform);

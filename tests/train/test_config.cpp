@@ -175,3 +175,21 @@ TEST_CASE("config: a binary file's bytes are shown escaped and cut, never raw") 
   }
   fs::remove(path);
 }
+
+TEST_CASE("config: a renamed key (decode.max_len) still reads, into its new key, with a line saying so") {
+  const std::string path = write_config("renamed.ini", std::string(kBase) + "\n[decode]\nmax_len = 30\n");
+  const Config c = parse_train_config({"--config", path});
+  CHECK(c.decode.max_len_b == 30);
+  CHECK(c.source.at("decode.max_len_b") == path + ":10 (as decode.max_len)");
+  REQUIRE(c.deprecations.size() == 1);
+  CHECK(c.deprecations[0] == path + ":10: decode.max_len is now decode.max_len_b (the old name still works)");
+  CHECK(to_ini(c).find("max_len_b = 30") != std::string::npos);  // written under the new name
+  CHECK(parse_train_config({"--config", path, "--decode.max_len=7"}).decode.max_len_b == 7);  // the command line wins
+  CHECK(parse_train_config({"--decode.max_len=9"}).deprecations.size() == 1);
+  CHECK(parse_train_config({"--config", path}).deprecations.size() == 1);
+  CHECK(parse_train_config({"--config", write_config("plain.ini", kBase)}).deprecations.empty());
+  CHECK_THROWS_WITH_AS(parse_train_config({"--config", path, "--decode.max_len_b=12"}),
+                       doctest::Contains("decode.max_len is the old name of decode.max_len_b, which command line also sets: give one"),
+                       Error);
+  fs::remove(path);
+}

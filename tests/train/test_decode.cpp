@@ -1,5 +1,6 @@
 // Tests of nn/decoding and train/decode: incremental decoding gives the same logits as running
-// the full decoder, beam 1 equals greedy, beams find at least as likely outputs, order is kept.
+// the full decoder, beam 1 equals greedy, beams find at least as likely outputs, order is kept,
+// hypotheses carry their log-probabilities, n-best lists are sorted, length limits hold.
 #include <cmath>
 
 #include "autograd/grad_mode.h"
@@ -37,6 +38,12 @@ double sequence_logprob(nn::Transformer& model, const std::vector<int32_t>& src,
   model.train();
   return total;
 }
+
+std::vector<std::vector<int32_t>> best_tokens(const std::vector<NBest>& lists) {
+  std::vector<std::vector<int32_t>> out;
+  for (const NBest& list : lists) out.push_back(list.front().tokens);
+  return out;
+}
 }  // namespace
 
 TEST_CASE("decoding: cached step-by-step logits equal the full decoder's, post-LN and pre-LN") {
@@ -58,15 +65,22 @@ TEST_CASE("decoding: cached step-by-step logits equal the full decoder's, post-L
 TEST_CASE("decoding: beam 1 is greedy search") {
   nn::Transformer model = tiny_model(false);
   const std::vector<std::vector<int32_t>> sources = {{4, 5, 6}, {7, 8}, {9, 10, 11, 4, 5}, {6}};
-  const auto greedy = translate(model, sources, {.beam = 1, .max_len = 12});
+  const auto greedy = translate(model, sources, {.beam = 1, .max_len_b = 12});
   const IntTensor batch({4, 5, 6, 0, 0, 7, 8, 0, 0, 0, 9, 10, 11, 4, 5, 6, 0, 0, 0, 0}, {4, 5});
-  CHECK(beam_search(model, batch, {.beam = 1, .max_len = 12}) == greedy_search(model, batch, 12));
-  CHECK(greedy_search(model, batch, 12) == greedy);
+  const std::vector<NBest> beam = beam_search(model, batch, {.beam = 1, .max_len_b = 12});
+  const std::vector<NBest> search = greedy_search(model, batch, {.max_len_b = 12});
+  CHECK(best_tokens(beam) == best_tokens(search));
+  CHECK(best_tokens(search) == greedy);
+  for (size_t i = 0; i < beam.size(); ++i) {
+    CHECK(beam[i].front().log_prob == doctest::Approx(search[i].front().log_prob).epsilon(1e-6));
+    CHECK(beam[i].front().score == doctest::Approx(search[i].front().score).epsilon(1e-6));
+  }
   CHECK(model.is_training());  // decoding restores the mode
 }
 
 TEST_CASE("decoding: a beam wide enough to keep every hypothesis finds the exact best output") {
-  // Every output of at most 3 tokens: 111 that end with <eos> within 3 steps, 729 cut at the limit.
+  // Every output of at most 3 tokens of the 7 words: 57 that end with <eos> within 3 steps, 343
+  // cut at the limit.
   nn::Transformer model = tiny_model(false);
   const std::vector<int32_t> src = {4, 9, 6};
   double best = -1e30;
@@ -76,7 +90,9 @@ TEST_CASE("decoding: a beam wide enough to keep every hypothesis finds the exact
     if (lp > best) best = lp, best_out = out;
   };
   std::vector<int32_t> words;
-  for (int32_t w = 0; w < 10; ++w) if (w != data::Vocab::kEos) words.push_back(w);
+  for (int32_t w = 0; w < 10; ++w) {  // decoding never outputs <pad> or <bos>
+    if (w != data::Vocab::kEos && w != data::Vocab::kPad && w != data::Vocab::kBos) words.push_back(w);
+  }
   consider({}, true);
   for (int32_t a : words) {
     consider({a}, true);
@@ -85,19 +101,68 @@ TEST_CASE("decoding: a beam wide enough to keep every hypothesis finds the exact
       for (int32_t c : words) consider({a, b, c}, false);
     }
   }
-  const auto beam = beam_search(model, IntTensor(src, {1, 3}), {.beam = 1000, .length_penalty = 0.0f, .max_len = 3});
-  CHECK(beam[0] == best_out);
-  const bool cut = beam[0].size() == 3;
-  CHECK(sequence_logprob(model, src, beam[0], !cut) == doctest::Approx(best).epsilon(1e-6));
+  const auto beam = beam_search(model, IntTensor(src, {1, 3}), {.beam = 1000, .length_penalty = 0.0f, .max_len_b = 3});
+  const Hypothesis& found = beam[0].front();
+  CHECK(found.tokens == best_out);
+  CHECK(found.ended == (found.tokens.size() < 3));
+  CHECK(sequence_logprob(model, src, found.tokens, found.ended) == doctest::Approx(best).epsilon(1e-6));
+  CHECK(found.log_prob == doctest::Approx(best).epsilon(1e-5));  // with length_penalty 0 the score is it too
+  CHECK(found.score == doctest::Approx(best).epsilon(1e-5));
 }
 
 TEST_CASE("decoding: outputs keep input order, empty sources give empty outputs") {
   nn::Transformer model = tiny_model(true);
   const std::vector<std::vector<int32_t>> sources = {{4, 5, 6, 7, 8, 9}, {}, {4}, {5, 6}};
-  const auto together = translate(model, sources, {.beam = 2, .max_len = 10, .max_tokens = 8});
+  const auto together = translate(model, sources, {.beam = 2, .max_len_b = 10, .max_tokens = 8});
   REQUIRE(together.size() == 4);
   CHECK(together[1].empty());
   for (size_t i : {0, 2, 3}) {
-    CHECK(together[i] == translate(model, {sources[i]}, {.beam = 2, .max_len = 10})[0]);
+    CHECK(together[i] == translate(model, {sources[i]}, {.beam = 2, .max_len_b = 10})[0]);
   }
+}
+
+TEST_CASE("decoding: an n-best list is sorted by score, its first is the 1-best, each log-probability is the model's") {
+  nn::Transformer model = tiny_model(false);
+  const std::vector<std::vector<int32_t>> sources = {{4, 5, 6}, {7, 8, 9, 10}, {11}};
+  const std::vector<NBest> lists = translate_hypotheses(model, sources, {.beam = 4, .n_best = 4, .max_len_b = 8});
+  const auto best = translate(model, sources, {.beam = 4, .max_len_b = 8});
+  for (size_t i = 0; i < sources.size(); ++i) {
+    REQUIRE(lists[i].size() == 4);
+    CHECK(lists[i].front().tokens == best[i]);
+    for (size_t j = 0; j < lists[i].size(); ++j) {
+      const Hypothesis& h = lists[i][j];
+      if (j > 0) CHECK(h.score <= lists[i][j - 1].score);
+      CHECK(sequence_logprob(model, sources[i], h.tokens, h.ended) == doctest::Approx(h.log_prob).epsilon(1e-5));
+      CHECK(h.score == doctest::Approx(h.log_prob / (h.tokens.size() + (h.ended ? 1 : 0))).epsilon(1e-6));
+    }
+  }
+  // Greedy's log-probability is the model's too.
+  const NBest greedy = translate_hypotheses(model, {sources[1]}, {.max_len_b = 8})[0];
+  CHECK(sequence_logprob(model, sources[1], greedy[0].tokens, greedy[0].ended) ==
+        doctest::Approx(greedy[0].log_prob).epsilon(1e-5));
+  CHECK_THROWS_WITH_AS(translate_hypotheses(model, sources, {.beam = 2, .n_best = 3}),
+                       "decode: n-best 3 must be between 1 and the beam size 2", Error);
+}
+
+TEST_CASE("decoding: the output limit is max_len_a x |source| + max_len_b within the positions") {
+  CHECK(output_limit({.max_len_a = 0.0f, .max_len_b = 100}, 7, 32) == 32);
+  CHECK(output_limit({.max_len_a = 0.0f, .max_len_b = 10}, 7, 32) == 10);
+  CHECK(output_limit({.max_len_a = 1.5f, .max_len_b = 2}, 7, 32) == 12);  // floor(10.5) + 2
+  CHECK(output_limit({.max_len_a = 0.5f, .max_len_b = 0}, 1, 32) == 1);   // never below one step
+  // An untrained model rarely says <eos>: each output runs to its own limit, cut, not ended.
+  nn::Transformer model = tiny_model(true);
+  const std::vector<std::vector<int32_t>> sources = {{4, 5}, {4, 5, 6, 7, 8, 9, 10, 11}, {6}};
+  int64_t cut = 0;
+  for (const int64_t beam : {1, 3}) {
+    const DecodeOptions o{.beam = beam, .max_len_a = 1.0f, .max_len_b = 1};
+    const std::vector<NBest> lists = translate_hypotheses(model, sources, o);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const Hypothesis& h = lists[i].front();
+      const auto limit = static_cast<size_t>(sources[i].size() + 1);
+      CHECK(h.tokens.size() <= limit);
+      CHECK(h.ended == (h.tokens.size() < limit));
+      cut += h.ended ? 0 : 1;
+    }
+  }
+  CHECK(cut >= 3);  // the limits were reached, and differ by sentence within one batch
 }

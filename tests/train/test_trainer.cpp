@@ -92,7 +92,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   const data::WhitespaceTokenizer words;
   const auto test_pairs = data::tokenize_pairs(data::read_parallel_text(toy("test.src"), toy("test.tgt")), words, words);
   const EvalResult test = evaluate(*best.model, best.codec, test_pairs,
-                                   {.beam = c.decode.beam, .max_len = c.decode.max_len, .max_tokens = 4 * c.data.max_tokens});
+                                   {.beam = c.decode.beam, .max_len_b = c.decode.max_len_b, .max_tokens = 4 * c.data.max_tokens});
   CHECK(r.test_bleu == test.bleu.score);
   CHECK(r.test_bleu > 1.0);  // 100 steps learn something of the task
 
@@ -100,12 +100,12 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   // An empty line, an unknown word and a line far longer than the model's positions.
   const std::string very_long = data::join(std::vector<std::string>(5 * loaded.model->options.max_len, "dog"));
   const auto out = translate_text(*loaded.model, loaded.codec, {"the dog sees a cat", "", "unknownword", very_long},
-                                  {.beam = 2, .max_len = 20});
+                                  {.beam = 2, .max_len_b = 20});
   REQUIRE(out.size() == 4);
   // Each line is translated as it would be alone: batching does not change a translation, an
   // unknown word is <unk>, and a line longer than the positions is cut to them.
   auto alone = [&](const std::string& text) {
-    return translate_text(*loaded.model, loaded.codec, {text}, {.beam = 2, .max_len = 20})[0];
+    return translate_text(*loaded.model, loaded.codec, {text}, {.beam = 2, .max_len_b = 20})[0];
   };
   CHECK(out[0] == alone("the dog sees a cat"));
   CHECK(!out[0].empty());
@@ -114,7 +114,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   CHECK(out[3] == alone(data::join(std::vector<std::string>(loaded.model->options.max_len, "dog"))));
   const auto pairs = data::tokenize_pairs(data::read_parallel_text(toy("valid.src"), toy("valid.tgt")), words, words);
   const EvalResult e = evaluate(*loaded.model, loaded.codec,
-                                std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len = 20});
+                                std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len_b = 20});
   CHECK(e.sentences == 50);
   CHECK(e.perplexity == doctest::Approx(std::exp(e.loss)));
   CHECK(e.bleu.score == corpus_bleu(e.hypotheses, {e.references}).score);
@@ -134,7 +134,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   data::LineReader reader(lines, "test");
   std::ostringstream streamed;
   const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, reader, streamed,
-                                               {.beam = 2, .max_len = 20}, {.maxi_batch = 2});
+                                               {.beam = 2, .max_len_b = 20}, {.maxi_batch = 2});
   CHECK(counts.lines == 5);
   CHECK(counts.cut == 1);
   CHECK(streamed.str() == out[0] + "\n\n\n" + out[3] + "\n" + out[2] + "\n");
@@ -219,10 +219,13 @@ TEST_CASE("checkpoint: every float of the training state reads back exactly") {
                          .encoder_layers = 1, .decoder_layers = 1});
   Adam adam(model.parameters(), {});
   for (const double best : {2.0 / 3.0, 1.2345678901234567e-7, std::numeric_limits<double>::infinity()}) {
-    TrainingState state{.step = 7, .best_valid_loss = best, .bad_validations = 2};
+    TrainingState state{.step = 7, .best_valid_loss = best, .best_valid_bleu = 40.0 + best, .best_valid_chrf = best / 3,
+                        .bad_validations = 2};
     save_checkpoint(run.path, model, adam, nullptr, state);
     const TrainingState read = load_checkpoint(run.path, model, adam, nullptr);
     CHECK(read.best_valid_loss == best);  // 6 significant digits would read 0.666667 back
+    CHECK(read.best_valid_bleu == state.best_valid_bleu);
+    CHECK(read.best_valid_chrf == state.best_valid_chrf);
     CHECK(read.bad_validations == 2);
   }
 }
@@ -370,7 +373,7 @@ TEST_CASE("trainer: SentencePiece with sampling and a weight average trains, res
   const auto pairs = data::tokenize_pairs(data::read_tsv_text(std::string(MT_SOURCE_DIR) + "/tests/data/sample.tsv"),
                                           *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
   CHECK(pairs[0].tgt_text == "A little girl climbs into a wooden playhouse.");
-  const EvalResult e = evaluate(*loaded.model, loaded.codec, pairs, {.max_len = 30});
+  const EvalResult e = evaluate(*loaded.model, loaded.codec, pairs, {.max_len_b = 30});
   CHECK(e.bleu.score == r.test_bleu);
   CHECK(e.chrf.score == r.test_chrf);
   CHECK(e.chrf.score > 0.0);

@@ -172,7 +172,7 @@ std::string run_decode_benchmark(const DecodeBenchOptions& o) {
     batches.emplace_back();
     for (size_t j = i; j < std::min(order.size(), i + o.batch); ++j) batches.back().push_back(sentences[order[j]]);
   }
-  const DecodeOptions options{.beam = o.beam, .max_len = o.max_len, .max_tokens = int64_t{1} << 40};  // one batch each
+  const DecodeOptions options{.beam = o.beam, .max_len_b = o.max_len, .max_tokens = int64_t{1} << 40};  // one batch each
   translate_text(*loaded.model, loaded.codec, batches.front(), options);  // warm-up
   std::vector<std::string> hyps(sentences.size());
   const auto start = std::chrono::steady_clock::now();

@@ -2,8 +2,7 @@
 // mt::Error into one line on stderr and a non-zero exit.
 //   minitrans train --config FILE [--section.key=value ...]   |   minitrans train --resume DIR [...]
 //   minitrans prepare --config FILE [--verify]
-//   minitrans translate --checkpoint DIR [--beam N] [--max-len N] < src.txt > hyp.txt
-//   minitrans eval --checkpoint DIR --src FILE --ref FILE [--beam N] [--json]
+//   minitrans translate | eval | score | average ...   (inference.h)
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -21,6 +20,7 @@
 #include "data/parallel_corpus.h"
 #include "data/text.h"
 #include "train/cli/bench.h"
+#include "train/cli/inference.h"
 #include "train/cli/job.h"
 #include "train/cli/options.h"
 #include "train/insight/explain.h"
@@ -46,7 +46,10 @@ constexpr const char* kUsage =
     "  prepare    prepare the training set: minitrans prepare --config F [--verify] (train does it too)\n"
     "  translate  translate stdin: minitrans translate --checkpoint RUN_DIR [--beam N] < src.txt > hyp.txt\n"
     "             or a file:       minitrans translate --checkpoint RUN_DIR --input F[.gz] [--tsv] [--maxi-batch N]\n"
+    "             n-best lists, scores: ... [--beam 5 --n-best 5] [--scores] [--format jsonl] [--max-len-a A --max-len-b B]\n"
     "  eval       score a test set: minitrans eval --checkpoint RUN_DIR --src F --ref F | --tsv F [--beam N] [--json]\n"
+    "  score      log-probabilities: minitrans score --checkpoint RUN_DIR --src F --tgt F | --tsv F  (or TSV on stdin)\n"
+    "  average    average checkpoints: minitrans average RUN_DIR [--last N] --out NEW_DIR  (train.keep_last = N)\n"
     "  bench      training speed:  minitrans bench --preset toy|small|base [--threads N] [--steps N]\n"
     "  attention  draw attention:  minitrans attention --checkpoint RUN_DIR --src \"a sentence\" [--out F.svg]\n"
     "  plot       training curves: minitrans plot RUN_DIR [--out F.svg]\n"
@@ -115,68 +118,6 @@ int run_prepare(std::vector<std::string> args) {
   if (verify) verify_prepared_set(set);
   std::cout << describe_prepared_set(set)
             << (verify ? "verified: the CRC-32 of examples.bin, every id within its vocabulary, the counts\n" : "");
-  return 0;
-}
-
-int run_translate(const std::vector<std::string>& args) {
-  po::options_description desc("minitrans translate (reads stdin or --input, one sentence per line; writes stdout "
-                               "as it goes, one line per input line)");
-  add_decode_options(desc);
-  desc.add_options()("input", po::value<std::string>()->default_value("-"), "file to translate, plain or .gz (-: stdin)")(
-      "tsv", "input lines are source<TAB>target: translate the source")(
-      "maxi-batch", po::value<int64_t>()->default_value(1000), "lines read, translated and written at a time")(
-      "batch-tokens", po::value<int64_t>(), "source tokens per batch (default: 4 x the run's data.max_tokens)")(
-      "threads", po::value<int64_t>()->default_value(0), "threads (0: all cores)");
-  const auto parsed = parse_command(args, desc);
-  if (!parsed) return 0;
-  const po::variables_map& vm = *parsed;
-  const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  DecodeOptions decode = decode_options(vm, loaded.config);
-  if (vm.count("batch-tokens")) decode.max_tokens = vm["batch-tokens"].as<int64_t>();
-  MT_CHECK(decode.max_tokens >= 1, "command line: --batch-tokens must be >= 1, got ", decode.max_tokens);
-  const int64_t threads = vm["threads"].as<int64_t>();
-  MT_CHECK(threads >= 0, "command line: --threads must be >= 0, got ", threads);
-  if (threads > 0) set_num_threads(static_cast<int>(threads));
-  const std::string input = vm["input"].as<std::string>();
-  auto in = input == "-" ? std::make_unique<data::LineReader>(std::cin, "stdin") : std::make_unique<data::LineReader>(input);
-  const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, *in, std::cout, decode,
-                                               {.maxi_batch = vm["maxi-batch"].as<int64_t>(), .tsv = vm.count("tsv") > 0});
-  if (counts.cut > 0) {
-    std::cerr << "translate: " << counts.cut << " of " << counts.lines << " sources were longer than the model's "
-              << loaded.model->options.max_len << " positions and were translated from their first "
-              << loaded.model->options.max_len << " pieces\n";
-  }
-  return 0;
-}
-
-int run_eval(const std::vector<std::string>& args) {
-  po::options_description desc("minitrans eval");
-  add_decode_options(desc);
-  desc.add_options()("src", po::value<std::string>(), "source sentences, one per line (plain or .gz)")(
-      "ref", po::value<std::string>(), "reference translations, aligned with --src (plain or .gz)")(
-      "tsv", po::value<std::string>(), "source<TAB>reference lines instead of --src and --ref (plain or .gz)")(
-      "json", "print one JSON object instead of text (with the --show translations inside it)")(
-      "show", po::value<int64_t>()->default_value(0), "print this many translations next to their references");
-  const auto parsed = parse_command(args, desc);
-  if (!parsed) return 0;
-  const po::variables_map& vm = *parsed;
-  MT_CHECK(vm.count("tsv") ? vm.count("src") + vm.count("ref") == 0 : vm.count("src") + vm.count("ref") == 2,
-           "command line: give --src FILE and --ref FILE, or --tsv FILE");
-  const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const auto text = vm.count("tsv") ? data::read_tsv_text(vm["tsv"].as<std::string>())
-                                    : data::read_parallel_text(vm["src"].as<std::string>(), vm["ref"].as<std::string>());
-  const auto pairs = data::tokenize_pairs(text, *loaded.codec.src_tokenizer, *loaded.codec.tgt_tokenizer);
-  const EvalResult r = evaluate(*loaded.model, loaded.codec, pairs, decode_options(vm, loaded.config));
-  const int64_t show = vm["show"].as<int64_t>();
-  if (vm.count("json")) {
-    std::cout << eval_json(r, pairs, show) << "\n";
-    return 0;
-  }
-  for (int64_t i = 0; i < std::min<int64_t>(show, r.sentences); ++i) {
-    std::cout << "src: " << pairs[i].src_text << "\nref: " << r.references[i] << "\nhyp: " << r.hypotheses[i]
-              << "\n";
-  }
-  std::cout << eval_text(r) << "\n";
   return 0;
 }
 
@@ -273,6 +214,8 @@ int main(int argc, char** argv) {
     if (command == "prepare") return run_prepare(args);
     if (command == "translate") return run_translate(args);
     if (command == "eval") return run_eval(args);
+    if (command == "score") return run_score(args);
+    if (command == "average") return run_average(args);
     if (command == "bench") return run_bench_command(args);
     if (command == "attention") return run_attention(args);
     if (command == "plot") return run_plot(args);

@@ -32,17 +32,25 @@ std::optional<po::variables_map> parse_command(const std::vector<std::string>& a
 DecodeOptions decode_options(const po::variables_map& vm, const Config& config) {
   DecodeOptions o = test_decoding(config);  // the run's [decode] options
   if (vm.count("beam")) o.beam = vm["beam"].as<int64_t>();
-  if (vm.count("max-len")) o.max_len = vm["max-len"].as<int64_t>();
+  MT_CHECK(vm.count("max-len") + vm.count("max-len-b") <= 1, "command line: --max-len is --max-len-b: give one");
+  if (vm.count("max-len-a")) o.max_len_a = vm["max-len-a"].as<float>();
+  if (vm.count("max-len")) o.max_len_b = vm["max-len"].as<int64_t>();
+  if (vm.count("max-len-b")) o.max_len_b = vm["max-len-b"].as<int64_t>();
   if (vm.count("length-penalty")) o.length_penalty = vm["length-penalty"].as<float>();
   MT_CHECK(o.beam >= 1, "command line: --beam must be >= 1, got ", o.beam);
-  MT_CHECK(o.max_len >= 1, "command line: --max-len must be >= 1, got ", o.max_len);
+  MT_CHECK(o.max_len_a >= 0.0f && o.max_len_b >= 0, "command line: --max-len-a and --max-len-b must be >= 0, got ",
+           o.max_len_a, " and ", o.max_len_b);
+  MT_CHECK(o.max_len_a > 0.0f || o.max_len_b >= 1, "command line: the length limit ", o.max_len_a, " x |source| + ",
+           o.max_len_b, " allows no output");
   return o;
 }
 
 void add_decode_options(po::options_description& desc) {
   desc.add_options()("checkpoint", po::value<std::string>()->required(), "run directory of a trained model")(
       "beam", po::value<int64_t>(), "beam size (default: the run's decode.beam)")(
-      "max-len", po::value<int64_t>(), "longest translation in tokens (default: the run's decode.max_len)")(
+      "max-len-a", po::value<float>(), "output at most A x source tokens + B tokens (default: the run's decode.max_len_a)")(
+      "max-len-b", po::value<int64_t>(), "B of that limit (default: the run's decode.max_len_b)")(
+      "max-len", po::value<int64_t>(), "the same as --max-len-b (its old name)")(
       "length-penalty", po::value<float>(), "beam search length normalization exponent")("help,h", "this help");
 }
 

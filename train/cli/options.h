@@ -21,9 +21,10 @@ std::optional<boost::program_options::variables_map> parse_command(
 /// Removes `flag` from args; whether it was there.
 bool take_flag(std::vector<std::string>& args, const std::string& flag);
 
-/// --checkpoint, --beam, --max-len, --length-penalty and --help.
+/// --checkpoint, --beam, --max-len-a, --max-len-b, --max-len, --length-penalty and --help.
 void add_decode_options(boost::program_options::options_description& desc);
-/// The run's decode options with the command line's --beam, --max-len and --length-penalty.
+/// The run's decode options with the command line's --beam, --max-len-a, --max-len-b (or its
+/// old name --max-len) and --length-penalty.
 DecodeOptions decode_options(const boost::program_options::variables_map& vm, const Config& config);
 
 }  // namespace mt

@@ -134,7 +134,7 @@ std::string run_report(const std::string& run_dir) {
   html += samples_section(records, &sample_src);
   html += "<h2>Attention</h2>\n";
   if (!sample_src.empty()) {
-    const SentenceAttention a = attend_sentence(loaded, sample_src, "", {.max_len = loaded.config.decode.max_len});
+    const SentenceAttention a = attend_sentence(loaded, sample_src, "", {.max_len_a = loaded.config.decode.max_len_a, .max_len_b = loaded.config.decode.max_len_b});
     html += "<p class=\"note\">The best weights on the first validation sentence, averaged over heads.</p>\n" +
             attention_svg(a.maps, true, data::join(a.src_tokens) + "  \u2192  " + data::join(a.output_tokens));
   } else {

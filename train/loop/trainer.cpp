@@ -19,6 +19,7 @@
 #include "data/text.h"
 #include "train/insight/plots.h"
 #include "train/insight/report.h"
+#include "train/run/average.h"
 #include "train/run/safetensors.h"
 #include "train/translate/evaluate.h"
 
@@ -87,7 +88,9 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   } else if (ranks_.root()) {  // what a run that crashed before its first checkpoint left
     std::filesystem::remove(run_file(dir_, "metrics.jsonl"));
     std::filesystem::remove(run_file(dir_, "best_model.safetensors"));
+    prune_kept_checkpoints(dir_, 0);
   }
+  for (const std::string& line : config.deprecations) out_ << line << "\n";
   out_ << "model: " << model_.parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
@@ -110,8 +113,8 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
 }
 
 DecodeOptions test_decoding(const Config& c) {
-  return {.beam = c.decode.beam, .length_penalty = c.decode.length_penalty, .max_len = c.decode.max_len,
-          .max_tokens = 4 * c.data.max_tokens};
+  return {.beam = c.decode.beam, .length_penalty = c.decode.length_penalty, .max_len_a = c.decode.max_len_a,
+          .max_len_b = c.decode.max_len_b, .max_tokens = 4 * c.data.max_tokens};
 }
 
 std::string stop_reason_text(StopReason reason) {
@@ -164,48 +167,6 @@ void Trainer::validate_and_save() {
   write_checkpoint();
 }
 
-void Trainer::validate() {
-  const ProfilePause not_a_training_step;
-  const TrainConfig& t = config_.train;
-  if (data_.valid().empty()) return;
-  const AveragedWeights averaged(average_.get());  // validate, and keep as best, the average
-  const double loss = teacher_forced_loss(model_, data_.codec(), data_.valid(), config_.data.max_tokens);
-  double bleu = -1.0;
-  const auto sentences = std::min<int64_t>(t.valid_bleu_sentences, data_.valid().size());
-  if (sentences > 0) {
-    const std::vector<data::SentencePair> pairs(data_.valid().begin(), data_.valid().begin() + sentences);
-    const DecodeOptions decode{.beam = 1, .max_len = config_.decode.max_len, .max_tokens = 4 * config_.data.max_tokens};
-    const EvalResult e = evaluate(model_, data_.codec(), pairs, decode);
-    bleu = e.bleu.score;
-    nlohmann::ordered_json samples = nlohmann::ordered_json::array();  // a few translations, for the run report
-    for (size_t i = 0; i < std::min<size_t>(3, e.hypotheses.size()); ++i) {
-      samples.push_back({{"src", pairs[i].src_text}, {"ref", e.references[i]}, {"hyp", e.hypotheses[i]}});
-    }
-    write_or_stop([&] { log_->record({{"step", state_.step}, {"samples", samples}}); });
-  }
-  const bool best = loss < state_.best_valid_loss;
-  if (best) {
-    state_.best_valid_loss = loss;
-    state_.bad_validations = 0;
-    write_or_stop([&] {
-      save_weights(model_, run_file(dir_, "best_model.safetensors"), {{"step", std::to_string(state_.step)}});
-    });
-  } else {
-    ++state_.bad_validations;
-  }
-  char line[256];
-  std::snprintf(line, sizeof(line), "valid  step %lld  loss %.4f  ppl %.2f  BLEU %.2f%s", (long long)state_.step, loss,
-                std::exp(loss), bleu, best ? "  (best, saved)" : "");
-  log_->line(line);
-  write_or_stop([&] {
-    log_->record({{"step", state_.step}, {"valid_loss", loss}, {"valid_ppl", std::exp(loss)}, {"valid_bleu", bleu}});
-  });
-  if (t.patience > 0 && state_.bad_validations >= t.patience) {
-    log_->line(str("early stop: no better validation loss in ", t.patience, " validations"));
-    patience_spent_ = true;
-  }
-}
-
 void Trainer::save() {
   state_.random_counter = random_counter();
   write_checkpoint();
@@ -213,6 +174,14 @@ void Trainer::save() {
 
 void Trainer::write_checkpoint() {
   if (ranks_.root()) write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, average_.get(), state_); });
+  if (ranks_.root() && config_.train.keep_last > 0) {
+    write_or_stop([&] {  // the weights validation sees, for minitrans average
+      const AveragedWeights averaged(average_.get());
+      save_weights(model_, run_file(dir_, str("checkpoint-", state_.step, ".safetensors")),
+                   {{"step", std::to_string(state_.step)}});
+      prune_kept_checkpoints(dir_, config_.train.keep_last);
+    });
+  }
   saved_step_ = state_.step;
 }
 
@@ -253,22 +222,6 @@ TrainResult Trainer::finish() {
   out_ << "report: " << run_file(dir_, "report.html") << "\n";
   ranks_.barrier();  // the other ranks have waited for the test and the report, asleep
   return result;
-}
-
-void Trainer::test(TrainResult& result) {
-  const LoadedModel best = load_for_inference(dir_);
-  const DecodeOptions decode = test_decoding(config_);
-  const EvalResult r = evaluate(*best.model, best.codec, data_.test(), decode);
-  out_ << shown_translations(data_.test(), r, config_.train.show_translations);
-  out_ << "test: " << eval_text(r) << "\n";
-  result.test_bleu = r.bleu.score;
-  result.test_chrf = r.chrf.score;
-  result.test_exact_match = r.exact_match;
-  write_or_stop([&] {
-    log_->record({{"step", state_.step}, {"test_bleu", r.bleu.score}, {"test_chrf", r.chrf.score},
-                  {"bleu_signature", r.bleu.signature}, {"test_exact_match", r.exact_match},
-                  {"test_loss", r.loss}, {"test_sentences", r.sentences}});
-  });
 }
 
 TrainResult train(const Config& config, Start start, std::ostream& log) {

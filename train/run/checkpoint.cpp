@@ -44,6 +44,8 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
                          {"random_seed", std::to_string(s.random_seed)},
                          {"random_counter", std::to_string(s.random_counter)},
                          {"best_valid_loss", exact_text(s.best_valid_loss)},
+                         {"best_valid_bleu", exact_text(s.best_valid_bleu)},
+                         {"best_valid_chrf", exact_text(s.best_valid_chrf)},
                          {"bad_validations", std::to_string(s.bad_validations)},
                          {"skipped_steps", std::to_string(s.skipped_steps)},
                          {"optimizer_steps", std::to_string(optimizer.steps())}};
@@ -99,6 +101,8 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
     s.random_counter = std::stoull(get("random_counter"));
     s.best_valid_loss = std::stod(get("best_valid_loss"));
     s.bad_validations = std::stoll(get("bad_validations"));
+    if (meta.count("best_valid_bleu")) s.best_valid_bleu = std::stod(meta.at("best_valid_bleu"));  // absent before 0.1.0
+    if (meta.count("best_valid_chrf")) s.best_valid_chrf = std::stod(meta.at("best_valid_chrf"));
     s.skipped_steps = std::stoll(get("skipped_steps"));
   } catch (const std::logic_error&) {
     throw Error(str(opt_path, ": unreadable training state in the metadata"));

@@ -29,8 +29,9 @@ struct TrainingState {
   int64_t epoch = 0;           // the epoch in progress
   int64_t batch_in_epoch = 0;  // the next batch of that epoch
   uint64_t random_seed = 0, random_counter = 0;
-  double best_valid_loss = std::numeric_limits<double>::infinity();
-  int64_t bad_validations = 0;  // since the best
+  double best_valid_loss = std::numeric_limits<double>::infinity();  // the lowest validation loss so far
+  double best_valid_bleu = -1.0, best_valid_chrf = -1.0;             // the highest (-1: none yet)
+  int64_t bad_validations = 0;  // since the best on train.best_metric
   int64_t skipped_steps = 0;    // batches whose loss or gradient was not finite (train.nonfinite = skip)
 };
 

@@ -19,6 +19,20 @@ namespace po = boost::program_options;
 using namespace config_detail;
 namespace {
 
+// Keys renamed since a run directory's config.ini may have been written: the old name still
+// reads, into the new key, with a line saying so (Config::deprecations).
+struct RenamedKey {
+  const char* old_key;
+  const char* new_key;
+};
+constexpr RenamedKey kRenamedKeys[] = {{"decode.max_len", "decode.max_len_b"}};
+
+po::options_description renamed_options() {
+  po::options_description desc("Renamed options (still read)");
+  for (const RenamedKey& r : kRenamedKeys) desc.add_options()(r.old_key, po::value<std::string>(), r.new_key);
+  return desc;
+}
+
 po::options_description config_options(Config& c) {
   po::options_description desc("Options (in the file as [section] key = value, or --section.key=value)");
   visit_options(c, [&](const char* key, auto& field, const char* help) {
@@ -132,6 +146,7 @@ std::string option_error_message(const std::exception& e) {
 Config parse_train_config(const std::vector<std::string>& args, std::string* help) {
   Config c;
   po::options_description desc = config_options(c);
+  desc.add(renamed_options());
   std::string config_path;
   po::options_description general("minitrans train");
   general.add_options()("help,h", "list every option with its default")(
@@ -170,11 +185,21 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
   }
   std::set<std::string> from_cli;
   for (const auto& option : cli.options) from_cli.insert(option.string_key);
-  visit_options(c, [&](const char* key, auto&, const char*) {
-    if (from_cli.count(key)) c.source[key] = "command line";
-    else if (lines.count(key)) c.source[key] = str(config_path, ":", lines[key]);
-    else c.source[key] = "default";
-  });
+  const auto source_of = [&](const std::string& key) {
+    if (from_cli.count(key)) return std::string("command line");
+    return lines.count(key) ? str(config_path, ":", lines[key]) : std::string("default");
+  };
+  visit_options(c, [&](const char* key, auto&, const char*) { c.source[key] = source_of(key); });
+  for (const RenamedKey& r : kRenamedKeys) {
+    if (!vm.count(r.old_key)) continue;
+    const std::string where = source_of(r.old_key);
+    MT_CHECK(vm[r.new_key].defaulted(), where, ": ", r.old_key, " is the old name of ", r.new_key, ", which ",
+             c.source[r.new_key], " also sets: give one");
+    po::store(po::command_line_parser(std::vector<std::string>{str("--", r.new_key, "=", vm[r.old_key].as<std::string>())})
+                  .options(desc).run(), vm);
+    c.source[r.new_key] = str(where, " (as ", r.old_key, ")");
+    c.deprecations.push_back(str(where, ": ", r.old_key, " is now ", r.new_key, " (the old name still works)"));
+  }
   try {
     po::notify(vm);
   } catch (const BadChoice& e) {
@@ -229,6 +254,7 @@ nn::TransformerOptions default_model_options() {
 std::string option_name(OptimizerKind kind) { return format(kind); }
 std::string option_name(ScheduleKind kind) { return format(kind); }
 std::string option_name(data::SubwordModel kind) { return format(kind); }
+std::string option_name(BestMetric metric) { return format(metric); }
 
 std::string config_help() {
   Config c;

@@ -54,6 +54,7 @@ struct DataConfig {
 enum class OptimizerKind { kAdam, kAdamW, kSgd };
 /// What training does with a NaN or Inf loss or gradient.
 enum class NonFinite { kStop, kSkip };
+enum class BestMetric { kLoss, kBleu, kChrf };  // what chooses the best checkpoint and stops early
 
 struct OptimConfig {
   OptimizerKind optimizer = OptimizerKind::kAdam;
@@ -78,8 +79,10 @@ struct TrainConfig {
   int64_t accumulate = 1; // micro-batches per step, their gradients added before one update
   int64_t log_every = 50;
   int64_t valid_every = 500;
-  int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU
+  int64_t valid_bleu_sentences = 200;  // how many validation sentences are decoded for BLEU (best_metric = loss)
+  BestMetric best_metric = BestMetric::kLoss;  // bleu and chrf decode the whole validation set
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
+  int64_t keep_last = 0;  // weights of the last N checkpoints kept for `minitrans average`; 0: none
   int64_t show_translations = 5;  // test translations printed at the end
   bool profile = false;             // op profile of the training steps, printed at the end
   bool health = true;               // the health monitor (health.h) at every log step
@@ -96,7 +99,8 @@ struct TrainConfig {
 struct DecodeConfig {
   int64_t beam = 1;
   float length_penalty = 1.0f;
-  int64_t max_len = 100;
+  float max_len_a = 0.0f;   // output at most max_len_a · |source| + max_len_b tokens,
+  int64_t max_len_b = 100;  // within the model's positions
 };
 
 struct Config {
@@ -107,6 +111,8 @@ struct Config {
   DecodeConfig decode;
   /// Where each option's value came from: "default", "FILE:LINE" or "command line".
   std::map<std::string, std::string> source;
+  /// One line for each renamed key given by its old name ("FILE:LINE: decode.max_len is now ...").
+  std::vector<std::string> deprecations;
 };
 
 /// The training corpora: data.corpora, or the one corpus of data.train_src/_tgt or data.train_tsv.
@@ -145,6 +151,7 @@ std::string config_help();
 std::string option_name(OptimizerKind kind);
 std::string option_name(ScheduleKind kind);
 std::string option_name(data::SubwordModel kind);
+std::string option_name(BestMetric metric);
 
 /// The message for a Boost.Program_options error, built without calling its what(): Boost's
 /// placeholder substitution there never ends when a value contains a placeholder (found by

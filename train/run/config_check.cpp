@@ -154,6 +154,7 @@ void validate_train(const Config& c, const Checker& k) {
   k.require(t.valid_every >= 1, "train.valid_every", ">= 1", t.valid_every);
   k.require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
   k.require(t.patience >= 0, "train.patience", ">= 0", t.patience);
+  k.require(t.keep_last >= 0, "train.keep_last", ">= 0", t.keep_last);
   k.require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
   k.require(t.time_limit >= 0.0f, "train.time_limit", ">= 0 minutes", t.time_limit);
   k.require(t.ema >= 0.0f && t.ema < 1.0f, "train.ema", "in [0, 1)", t.ema);
@@ -172,7 +173,10 @@ void validate(const Config& c) {
   validate_train(c, k);
   k.require(c.decode.beam >= 1, "decode.beam", ">= 1", c.decode.beam);
   k.require(c.decode.length_penalty >= 0.0f, "decode.length_penalty", ">= 0", c.decode.length_penalty);
-  k.require(c.decode.max_len >= 1, "decode.max_len", ">= 1", c.decode.max_len);
+  k.require(c.decode.max_len_a >= 0.0f, "decode.max_len_a", ">= 0", c.decode.max_len_a);
+  k.require(c.decode.max_len_b >= 0, "decode.max_len_b", ">= 0", c.decode.max_len_b);
+  k.require(c.decode.max_len_a > 0.0f || c.decode.max_len_b >= 1, "decode.max_len_b", ">= 1 when decode.max_len_a is 0",
+            c.decode.max_len_b);
 }
 
 

@@ -104,8 +104,13 @@ void visit_train_options(C& c, const Visit& v) {
     "(under mpirun: a multiple of the ranks, which share them; 1 gives each rank one)");
   v("train.log_every", c.train.log_every, "steps between log lines");
   v("train.valid_every", c.train.valid_every, "steps between validations and checkpoints");
-  v("train.valid_bleu_sentences", c.train.valid_bleu_sentences, "validation sentences decoded for BLEU (0: none)");
+  v("train.valid_bleu_sentences", c.train.valid_bleu_sentences,
+    "validation sentences decoded for BLEU when train.best_metric = loss (0: none)");
+  v("train.best_metric", c.train.best_metric,
+    "what chooses the best checkpoint and stops early: loss, or bleu or chrf (greedy, the whole validation set)");
   v("train.patience", c.train.patience, "validations without improvement before stopping (0: never)");
+  v("train.keep_last", c.train.keep_last,
+    "keep the weights of the last N checkpoints (checkpoint-STEP.safetensors) for minitrans average (0: none)");
   v("train.show_translations", c.train.show_translations, "test translations printed after training");
   v("train.check_masks", c.train.check_masks,
     "check every training batch's attention and loss masks (slower; on by default in debug builds)");
@@ -128,7 +133,9 @@ void visit_options(C& c, const Visit& v) {
   visit_train_options(c, v);
   v("decode.beam", c.decode.beam, "beam size (1: greedy)");
   v("decode.length_penalty", c.decode.length_penalty, "beam search length normalization exponent");
-  v("decode.max_len", c.decode.max_len, "longest translation in tokens");
+  v("decode.max_len_a", c.decode.max_len_a,
+    "output length limit: at most max_len_a x source tokens + max_len_b tokens (within model.max_positions)");
+  v("decode.max_len_b", c.decode.max_len_b, "the constant part of the output length limit");
 }
 
 // The names of an enum's values as a config file spells them, in the order help lists them.
@@ -170,6 +177,10 @@ inline const Choices<OptimizerKind>& choices(OptimizerKind*) {
 inline const Choices<ScheduleKind>& choices(ScheduleKind*) {
   static const Choices<ScheduleKind> c{{"constant", ScheduleKind::kConstant}, {"noam", ScheduleKind::kNoam},
                                        {"linear", ScheduleKind::kLinear}, {"cosine", ScheduleKind::kCosine}};
+  return c;
+}
+inline const Choices<BestMetric>& choices(BestMetric*) {
+  static const Choices<BestMetric> c{{"loss", BestMetric::kLoss}, {"bleu", BestMetric::kBleu}, {"chrf", BestMetric::kChrf}};
   return c;
 }
 inline const Choices<NonFinite>& choices(NonFinite*) {

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "autograd/check.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "data/batcher.h"
 #include "data/vocab.h"
 
 namespace mt {
@@ -23,63 +23,100 @@ struct Inference {
   NoGradGuard no_grad;
 };
 
+// The length limit of each row of src [B, S] (its tokens are the non-<pad> ones).
+std::vector<int64_t> output_limits(const IntTensor& src, const DecodeOptions& o, int64_t positions) {
+  const int64_t b = src.shape[0], s = src.shape[1];
+  std::vector<int64_t> limits(b);
+  for (int64_t i = 0; i < b; ++i) {
+    const auto row = src.values.begin() + i * s;
+    limits[i] = output_limit(o, s - std::count(row, row + s, Vocab::kPad), positions);
+  }
+  return limits;
+}
+
+// The next-token log-probabilities of the rows of `logits` [N, V], with <pad> and <bos> ruled
+// out (-inf), as fairseq does: an output never holds them (teacher forcing would read a <pad>
+// as padding). An untrained model does rank them high.
+Tensor next_token_log_probs(const Tensor& logits) {
+  Tensor logp = log_softmax(logits);
+  const int64_t n = logp.size(0), v = logp.size(1);
+  float* lp = logp.data();
+  for (int64_t r = 0; r < n; ++r) lp[r * v + Vocab::kPad] = lp[r * v + Vocab::kBos] = -std::numeric_limits<float>::infinity();
+  return logp;
+}
+
+// log_prob normalized by length^length_penalty; the length counts <eos> when the output ended.
+double normalized(double log_prob, size_t tokens, bool ended, float length_penalty) {
+  return log_prob / std::pow(static_cast<double>(tokens + (ended ? 1 : 0)), length_penalty);
+}
+
 }  // namespace
 
-std::vector<std::vector<int32_t>> greedy_search(nn::Transformer& model, const IntTensor& src,
-                                                int64_t max_len) {
+int64_t output_limit(const DecodeOptions& o, int64_t source_len, int64_t positions) {
+  const double limit = std::floor(static_cast<double>(o.max_len_a) * static_cast<double>(source_len)) +
+                       static_cast<double>(o.max_len_b);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::min(limit, 1e15)), 1, positions);
+}
+
+std::vector<NBest> greedy_search(nn::Transformer& model, const IntTensor& src, const DecodeOptions& o) {
   const Inference scope(model);
-  max_len = std::min(max_len, model.options.max_len);
   const int64_t b = src.shape[0];
-  nn::DecoderCache cache = model.start_decoding(model.encode(src), src, max_len);
-  std::vector<std::vector<int32_t>> out(b);
+  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_len);
+  const int64_t steps = *std::max_element(limit.begin(), limit.end());
+  nn::DecoderCache cache = model.start_decoding(model.encode(src), src, steps);
+  std::vector<Hypothesis> out(b);
   std::vector<int32_t> last(b, Vocab::kBos);
   std::vector<bool> done(b, false);
-  for (int64_t t = 0; t < max_len; ++t) {
-    const IntTensor next = argmax(model.decode_step(last, cache), 1);  // [B]
+  for (int64_t t = 0; t < steps; ++t) {
+    const Tensor logp = next_token_log_probs(model.decode_step(last, cache));  // [B, V]
+    const IntTensor next = argmax(logp, 1);                           // [B]
+    const float* lp = logp.data();
     bool all_done = true;
     for (int64_t i = 0; i < b; ++i) {
       if (done[i]) continue;
       last[i] = next.values[i];
-      if (last[i] == Vocab::kEos) done[i] = true;
-      else out[i].push_back(last[i]);
+      out[i].log_prob += lp[i * logp.size(1) + last[i]];
+      if (last[i] == Vocab::kEos) {
+        done[i] = true;
+      } else {
+        out[i].tokens.push_back(last[i]);
+        if (t + 1 == limit[i]) done[i] = true, out[i].ended = false;  // cut at the limit
+      }
       all_done = all_done && done[i];
     }
     if (all_done) break;
   }
-  return out;
+  std::vector<NBest> lists(b);
+  for (int64_t i = 0; i < b; ++i) {
+    out[i].score = normalized(out[i].log_prob, out[i].tokens.size(), out[i].ended, o.length_penalty);
+    lists[i] = {std::move(out[i])};
+  }
+  return lists;
 }
 
-namespace {
-struct Hypothesis {
-  std::vector<int32_t> tokens;
-  float score;  // normalized log-probability
-};
-
-}  // namespace
-
-std::vector<std::vector<int32_t>> beam_search(nn::Transformer& model, const IntTensor& src,
-                                              const DecodeOptions& o) {
+std::vector<NBest> beam_search(nn::Transformer& model, const IntTensor& src, const DecodeOptions& o) {
   MT_CHECK(o.beam >= 1, "decode: beam must be >= 1, got ", o.beam);
   const Inference scope(model);
-  const int64_t b = src.shape[0], k = o.beam, max_len = std::min(o.max_len, model.options.max_len);
+  const int64_t b = src.shape[0], k = o.beam;
+  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_len);
+  const int64_t steps = *std::max_element(limit.begin(), limit.end());
   // Row r = sentence r / k, beam r % k.
   std::vector<int64_t> repeat;
   for (int64_t i = 0; i < b; ++i)
     for (int64_t j = 0; j < k; ++j) repeat.push_back(i);
   const IntTensor src_rows = nn::take_rows(src, repeat);
-  nn::DecoderCache cache = model.start_decoding(nn::take_rows(model.encode(src), repeat), src_rows, max_len);
+  nn::DecoderCache cache = model.start_decoding(nn::take_rows(model.encode(src), repeat), src_rows, steps);
 
   constexpr float kNone = -std::numeric_limits<float>::infinity();
   std::vector<float> score(b * k, kNone);  // cumulative log-probability of each live beam
   for (int64_t i = 0; i < b; ++i) score[i * k] = 0.0f;  // one live beam to start: no duplicates
   std::vector<std::vector<int32_t>> tokens(b * k);
   std::vector<int32_t> last(b * k, Vocab::kBos);
-  std::vector<std::vector<Hypothesis>> finished(b);
+  std::vector<NBest> finished(b);
   std::vector<bool> done(b, false);
-  auto normalized = [&](float s, size_t len) { return s / std::pow(static_cast<float>(len), o.length_penalty); };
 
-  for (int64_t t = 0; t < max_len; ++t) {
-    const Tensor logp = log_softmax(model.decode_step(last, cache));  // [B·K, V]
+  for (int64_t t = 0; t < steps; ++t) {
+    const Tensor logp = next_token_log_probs(model.decode_step(last, cache));  // [B·K, V]
     const int64_t v = logp.size(1);
     const float* lp = logp.data();
     std::vector<int64_t> parents(b * k);
@@ -104,12 +141,13 @@ std::vector<std::vector<int32_t>> beam_search(nn::Transformer& model, const IntT
       for (size_t c = 0; c < keep && live < k; ++c) {
         const int64_t row = candidates[c].second / v;
         const int32_t word = static_cast<int32_t>(candidates[c].second % v);
-        if (word == Vocab::kEos || t + 1 == max_len) {
+        if (word == Vocab::kEos || t + 1 == limit[i]) {
           // An ending counts only if it ranks among the top k (so beam 1 is exactly greedy).
           if (static_cast<int64_t>(c) < k) {
-            std::vector<int32_t> out = tokens[row];
-            if (word != Vocab::kEos) out.push_back(word);
-            finished[i].push_back({out, normalized(candidates[c].first, out.size() + 1)});
+            Hypothesis h{.tokens = tokens[row], .log_prob = candidates[c].first, .ended = word == Vocab::kEos};
+            if (!h.ended) h.tokens.push_back(word);
+            h.score = normalized(h.log_prob, h.tokens.size(), h.ended, o.length_penalty);
+            finished[i].push_back(std::move(h));
           }
           continue;
         }
@@ -128,54 +166,43 @@ std::vector<std::vector<int32_t>> beam_search(nn::Transformer& model, const IntT
     score = std::move(next_score);
     for (int64_t r = 0; r < b * k; ++r) last[r] = tokens[r].empty() ? Vocab::kEos : tokens[r].back();
   }
-  std::vector<std::vector<int32_t>> out(b);
-  for (int64_t i = 0; i < b; ++i) {
-    if (finished[i].empty()) continue;
-    const auto best = std::max_element(finished[i].begin(), finished[i].end(),
-                                       [](const Hypothesis& x, const Hypothesis& y) { return x.score < y.score; });
-    out[i] = best->tokens;
+  for (NBest& list : finished) {  // best first; among equal scores the one found first
+    std::stable_sort(list.begin(), list.end(), [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
+    if (static_cast<int64_t>(list.size()) > o.n_best) list.resize(o.n_best);
+  }
+  return finished;
+}
+
+std::vector<NBest> decode_batch(nn::Transformer& model, const IntTensor& src, const DecodeOptions& options) {
+  MT_CHECK(options.beam >= 1, "decode: beam must be >= 1, got ", options.beam);
+  MT_CHECK(options.n_best >= 1 && options.n_best <= options.beam, "decode: n-best ", options.n_best,
+           " must be between 1 and the beam size ", options.beam);
+  MT_CHECK(options.max_len_a >= 0.0f && options.max_len_b >= 0 && (options.max_len_a > 0.0f || options.max_len_b >= 1),
+           "decode: the length limit ", options.max_len_a, " x |source| + ", options.max_len_b, " allows no output");
+  return options.beam == 1 ? greedy_search(model, src, options) : beam_search(model, src, options);
+}
+
+std::vector<NBest> translate_hypotheses(nn::Transformer& model, const std::vector<std::vector<int32_t>>& sources,
+                                        const DecodeOptions& options) {
+  std::vector<NBest> out(sources.size(), NBest{Hypothesis{}});  // an empty source: one empty output
+  std::vector<int64_t> lengths;
+  for (const auto& s : sources) lengths.push_back(static_cast<int64_t>(s.size()) * options.beam);
+  for (const std::vector<int64_t>& rows : data::length_batches(lengths, options.max_tokens)) {
+    int64_t longest = 0;
+    for (int64_t i : rows) longest = std::max<int64_t>(longest, sources[i].size());
+    const int64_t b = static_cast<int64_t>(rows.size());
+    IntTensor src(std::vector<int32_t>(b * longest, Vocab::kPad), {b, longest});
+    for (int64_t r = 0; r < b; ++r) std::copy(sources[rows[r]].begin(), sources[rows[r]].end(), src.values.begin() + r * longest);
+    std::vector<NBest> results = decode_batch(model, src, options);
+    for (int64_t r = 0; r < b; ++r) out[rows[r]] = std::move(results[r]);
   }
   return out;
 }
 
-std::vector<std::vector<int32_t>> decode_batch(nn::Transformer& model, const IntTensor& src,
-                                               const DecodeOptions& options) {
-  MT_CHECK(options.beam >= 1, "decode: beam must be >= 1, got ", options.beam);
-  MT_CHECK(options.max_len >= 1, "decode: max_len must be >= 1, got ", options.max_len);
-  return options.beam == 1 ? greedy_search(model, src, options.max_len) : beam_search(model, src, options);
-}
-
-std::vector<std::vector<int32_t>> translate(nn::Transformer& model,
-                                            const std::vector<std::vector<int32_t>>& sources,
+std::vector<std::vector<int32_t>> translate(nn::Transformer& model, const std::vector<std::vector<int32_t>>& sources,
                                             const DecodeOptions& options) {
-  std::vector<std::vector<int32_t>> out(sources.size());
-  // Sorted by length, shortest first, and cut into batches of similar lengths (little padding);
-  // results go back in input order.
-  std::vector<int64_t> order;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    if (!sources[i].empty()) order.push_back(static_cast<int64_t>(i));
-  }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return sources[a].size() < sources[b].size(); });
-  for (size_t start = 0; start < order.size();) {
-    size_t end = start;
-    int64_t longest = 0;
-    while (end < order.size()) {
-      const int64_t len = std::max<int64_t>(longest, sources[order[end]].size());
-      if (end > start && len * static_cast<int64_t>(end - start + 1) * options.beam > options.max_tokens) break;
-      longest = len;
-      ++end;
-    }
-    const int64_t b = static_cast<int64_t>(end - start), s = longest;
-    IntTensor src(std::vector<int32_t>(b * s, Vocab::kPad), {b, s});
-    for (int64_t r = 0; r < b; ++r) {
-      const auto& ids = sources[order[start + r]];
-      std::copy(ids.begin(), ids.end(), src.values.begin() + r * s);
-    }
-    const auto results = decode_batch(model, src, options);
-    for (int64_t r = 0; r < b; ++r) out[order[start + r]] = results[r];
-    start = end;
-  }
+  std::vector<std::vector<int32_t>> out;
+  for (NBest& list : translate_hypotheses(model, sources, options)) out.push_back(std::move(list.front().tokens));
   return out;
 }
 

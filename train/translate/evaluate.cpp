@@ -14,9 +14,8 @@
 
 namespace mt {
 
-std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
-                                        const std::vector<std::string>& sources, const DecodeOptions& options,
-                                        int64_t* cut) {
+std::vector<std::vector<int32_t>> encode_sources(const nn::Transformer& model, const data::Codec& codec,
+                                                 const std::vector<std::string>& sources, int64_t* cut) {
   std::vector<std::vector<int32_t>> ids;
   for (const std::string& text : sources) {
     std::vector<int32_t> s = codec.encode_source(text);
@@ -26,8 +25,16 @@ std::vector<std::string> translate_text(nn::Transformer& model, const data::Code
     }
     ids.push_back(std::move(s));
   }
+  return ids;
+}
+
+std::vector<std::string> translate_text(nn::Transformer& model, const data::Codec& codec,
+                                        const std::vector<std::string>& sources, const DecodeOptions& options,
+                                        int64_t* cut) {
   std::vector<std::string> out;
-  for (const auto& hyp : translate(model, ids, options)) out.push_back(codec.decode_target(hyp));
+  for (const auto& hyp : translate(model, encode_sources(model, codec, sources, cut), options)) {
+    out.push_back(codec.decode_target(hyp));
+  }
   return out;
 }
 
@@ -52,17 +59,25 @@ double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
 
 EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
                     const DecodeOptions& options, bool translate) {
+  const double loss = teacher_forced_loss(model, codec, pairs, options.max_tokens);
+  EvalResult r;
+  if (translate) {
+    std::vector<std::string> sources;
+    for (const auto& p : pairs) sources.push_back(p.src_text);
+    r = score_translations(pairs, translate_text(model, codec, sources, options));
+  }
+  r.sentences = static_cast<int64_t>(pairs.size());
+  r.loss = loss;
+  r.perplexity = std::exp(loss);
+  return r;
+}
+
+EvalResult score_translations(const std::vector<data::SentencePair>& pairs, std::vector<std::string> hypotheses) {
+  MT_CHECK(hypotheses.size() == pairs.size(), "evaluate: ", hypotheses.size(), " translations of ", pairs.size(), " pairs");
   EvalResult r;
   r.sentences = static_cast<int64_t>(pairs.size());
-  r.loss = teacher_forced_loss(model, codec, pairs, options.max_tokens);
-  r.perplexity = std::exp(r.loss);
-  if (!translate) return r;
-  std::vector<std::string> sources;
-  for (const auto& p : pairs) {
-    sources.push_back(p.src_text);
-    r.references.push_back(p.tgt_text);
-  }
-  r.hypotheses = translate_text(model, codec, sources, options);
+  for (const auto& p : pairs) r.references.push_back(p.tgt_text);
+  r.hypotheses = std::move(hypotheses);
   r.bleu = corpus_bleu(r.hypotheses, {r.references});
   r.chrf = corpus_chrf(r.hypotheses, {r.references});
   int64_t exact = 0;

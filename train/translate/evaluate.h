@@ -26,6 +26,11 @@ struct EvalResult {
   std::vector<std::string> hypotheses, references;
 };
 
+/// The ids of lines of source text (unknown tokens become <unk>), each cut to the model's
+/// positions; the number cut is added to *cut when given.
+std::vector<std::vector<int32_t>> encode_sources(const nn::Transformer& model, const data::Codec& codec,
+                                                 const std::vector<std::string>& sources, int64_t* cut = nullptr);
+
 /// Translates lines of source text (unknown tokens become <unk>; sources longer than the
 /// model's positions are cut to them, and counted in *cut when given) and returns the
 /// translations as text.
@@ -46,6 +51,9 @@ std::string shown_translations(const std::vector<data::SentencePair>& pairs, con
 /// The same as one JSON object (`minitrans eval --json`), with the first `show` translations
 /// beside their sources and references under "examples".
 std::string eval_json(const EvalResult& r, const std::vector<data::SentencePair>& pairs, int64_t show);
+
+/// BLEU, chrF and exact match of `hypotheses` against the pairs' references (no loss).
+EvalResult score_translations(const std::vector<data::SentencePair>& pairs, std::vector<std::string> hypotheses);
 
 /// Everything at once. With translate == false only the loss is computed.
 EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,

@@ -1,10 +1,53 @@
 // Translating a stream; see stream.h.
 #include "train/translate/stream.h"
 
+#include <nlohmann/json.hpp>
+
 #include "autograd/check.h"
 #include "train/translate/evaluate.h"
 
 namespace mt {
+namespace {
+
+// The shortest text that reads back as the same float: scores are float sums.
+std::string score_text(double score) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.6g", score);
+  return text;
+}
+
+nlohmann::ordered_json hypothesis_json(const data::Codec& codec, const Hypothesis& h) {
+  return {{"text", codec.decode_target(h.tokens)}, {"score", h.score}, {"log_prob", h.log_prob},
+          {"ended", h.ended}, {"tokens", codec.tgt_vocab.decode(h.tokens)}};
+}
+
+}  // namespace
+
+std::string format_hypotheses(const data::Codec& codec, int64_t line, const NBest& hypotheses,
+                              const StreamOptions& options) {
+  const Hypothesis& best = hypotheses.front();
+  switch (options.format) {
+    case OutputFormat::kText:
+      return codec.decode_target(best.tokens) + (options.scores ? "\t" + score_text(best.score) : "") + "\n";
+    case OutputFormat::kNBest: {
+      std::string out;
+      for (const Hypothesis& h : hypotheses) {
+        out += str(line, " ||| ", codec.decode_target(h.tokens), " ||| ", score_text(h.score), "\n");
+      }
+      return out;
+    }
+    case OutputFormat::kJsonl: {
+      nlohmann::ordered_json j = {{"line", line}};
+      j.update(hypothesis_json(codec, best));
+      if (hypotheses.size() > 1) {
+        j["n_best"] = nlohmann::ordered_json::array();
+        for (const Hypothesis& h : hypotheses) j["n_best"].push_back(hypothesis_json(codec, h));
+      }
+      return j.dump() + "\n";
+    }
+  }
+  return "";
+}
 
 StreamCounts translate_stream(nn::Transformer& model, const data::Codec& codec, data::LineReader& in,
                               std::ostream& out, const DecodeOptions& decode, const StreamOptions& options) {
@@ -13,10 +56,10 @@ StreamCounts translate_stream(nn::Transformer& model, const data::Codec& codec, 
   std::vector<std::string> sources;
   std::string line, text;
   const auto translate_batch = [&] {
-    int64_t cut = 0;
-    for (const std::string& t : translate_text(model, codec, sources, decode, &cut)) text += t + "\n";
+    const int64_t first = counts.lines - static_cast<int64_t>(sources.size());
+    const std::vector<NBest> hypotheses = translate_hypotheses(model, encode_sources(model, codec, sources, &counts.cut), decode);
+    for (size_t i = 0; i < hypotheses.size(); ++i) text += format_hypotheses(codec, first + i, hypotheses[i], options);
     out << text << std::flush;  // the maxi-batch's lines, whole, before reading on
-    counts.cut += cut;
     text.clear();
     sources.clear();
   };
