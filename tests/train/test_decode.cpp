@@ -162,6 +162,10 @@ TEST_CASE("decoding: the output limit is max_len_a x |source| + max_len_b within
       CHECK(h.tokens.size() <= limit);
       CHECK(h.ended == (h.tokens.size() < limit));
       cut += h.ended ? 0 : 1;
+      // Rows that finish early leave the batch (greedy and beam): the rest decode as they would alone.
+      const Hypothesis alone = translate_hypotheses(model, {sources[i]}, o)[0].front();
+      CHECK(alone.tokens == h.tokens);
+      CHECK(alone.log_prob == doctest::Approx(h.log_prob).epsilon(1e-5));
     }
   }
   CHECK(cut >= 3);  // the limits were reached, and differ by sentence within one batch

@@ -9,7 +9,7 @@
 namespace mt {
 namespace {
 
-// The shortest text that reads back as the same float: scores are float sums.
+// Six significant digits, to read and sort by (--format jsonl writes every digit).
 std::string score_text(double score) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.6g", score);
@@ -21,8 +21,7 @@ nlohmann::ordered_json hypothesis_json(const data::Codec& codec, const Hypothesi
           {"ended", h.ended}, {"tokens", codec.tgt_vocab.decode(h.tokens)}};
 }
 
-}  // namespace
-
+// What translate_stream writes for input line `line` (from 0) and its hypotheses.
 std::string format_hypotheses(const data::Codec& codec, int64_t line, const NBest& hypotheses,
                               const StreamOptions& options) {
   const Hypothesis& best = hypotheses.front();
@@ -48,6 +47,8 @@ std::string format_hypotheses(const data::Codec& codec, int64_t line, const NBes
   }
   return "";
 }
+
+}  // namespace
 
 StreamCounts translate_stream(nn::Transformer& model, const data::Codec& codec, data::LineReader& in,
                               std::ostream& out, const DecodeOptions& decode, const StreamOptions& options) {

@@ -48,8 +48,4 @@ struct StreamCounts {
 StreamCounts translate_stream(nn::Transformer& model, const data::Codec& codec, data::LineReader& in,
                               std::ostream& out, const DecodeOptions& decode, const StreamOptions& options);
 
-/// What translate_stream writes for input line `line` (from 0) and its hypotheses.
-std::string format_hypotheses(const data::Codec& codec, int64_t line, const NBest& hypotheses,
-                              const StreamOptions& options);
-
 }  // namespace mt
