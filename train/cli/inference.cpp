@@ -106,7 +106,10 @@ int run_score(const std::vector<std::string>& args) {
   const bool jsonl = jsonl_format(vm);
   std::unique_ptr<data::PairReader> in;
   if (vm.count("src")) {
-    in = std::make_unique<data::PairReader>(data::CorpusFiles{.src = vm["src"].as<std::string>(), .tgt = vm["tgt"].as<std::string>()});
+    data::CorpusFiles files;
+    files.src = vm["src"].as<std::string>();
+    files.tgt = vm["tgt"].as<std::string>();
+    in = std::make_unique<data::PairReader>(files);
   } else {
     in = std::make_unique<data::PairReader>(std::move(*open_input(vm.count("tsv") ? vm["tsv"].as<std::string>() : "-")));
   }

@@ -26,8 +26,11 @@ std::string format_hypotheses(const data::Codec& codec, int64_t line, const NBes
                               const StreamOptions& options) {
   const Hypothesis& best = hypotheses.front();
   switch (options.format) {
-    case OutputFormat::kText:
-      return codec.decode_target(best.tokens) + (options.scores ? "\t" + score_text(best.score) : "") + "\n";
+    case OutputFormat::kText: {
+      std::string out = codec.decode_target(best.tokens);
+      if (options.scores) out.append("\t").append(score_text(best.score));
+      return out + "\n";
+    }
     case OutputFormat::kNBest: {
       std::string out;
       for (const Hypothesis& h : hypotheses) {
