@@ -1,6 +1,7 @@
 // UTF-8, Unicode whitespace and lowercasing, whitespace tokenization; see text.h.
 #include "data/text.h"
 
+#include <cstdio>
 #include <locale.h>
 #include <wctype.h>
 
@@ -138,6 +139,12 @@ std::string join(const std::vector<std::string>& tokens) {
     out += tokens[i];
   }
   return out;
+}
+
+std::string fixed(double v, int digits) {
+  char text[48];
+  std::snprintf(text, sizeof(text), "%.*f", digits, v);
+  return text;
 }
 
 }  // namespace mt::data

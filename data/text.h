@@ -40,4 +40,7 @@ std::vector<std::string> tokenize(std::string_view line, bool lowercase);
 /// Joins tokens with single spaces.
 std::string join(const std::vector<std::string>& tokens);
 
+/// `v` with `digits` after the point ("39.70"), for logs and reports.
+std::string fixed(double v, int digits);
+
 }  // namespace mt::data

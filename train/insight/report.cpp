@@ -17,11 +17,7 @@ namespace {
 
 using svg::escape;
 
-std::string fixed(double v, int digits) {
-  char buffer[48];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, v);
-  return buffer;
-}
+using data::fixed;
 
 constexpr const char* kStyle = R"(
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px 40px; color: #222; max-width: 1100px; }

@@ -1,25 +1,16 @@
 // The trainer's validations and final test; see trainer.h.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "autograd/profiler.h"
+#include "data/text.h"
 #include "train/loop/trainer.h"
 #include "train/run/safetensors.h"
 #include "train/translate/evaluate.h"
 
 namespace mt {
-namespace {
-
-// `v` with `digits` after the point, for the log.
-std::string fixed(double v, int digits) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.*f", digits, v);
-  return text;
-}
-
-}  // namespace
+using data::fixed;
 
 // The validation: the loss, and translations (greedy) of the whole validation set when they
 // choose the best checkpoint, else of its first train.valid_bleu_sentences.
@@ -34,11 +25,9 @@ void Trainer::validate() {
   double bleu = -1.0, chrf = -1.0;
   if (sentences > 0) {
     const std::vector<data::SentencePair> pairs(data_.valid().begin(), data_.valid().begin() + sentences);
-    std::vector<std::string> sources;
-    for (const auto& p : pairs) sources.push_back(p.src_text);
     DecodeOptions decode = test_decoding(config_);
     decode.beam = 1;
-    const EvalResult e = score_translations(pairs, translate_text(model_, data_.codec(), sources, decode));
+    const EvalResult e = translate_and_score(model_, data_.codec(), pairs, decode);
     bleu = e.bleu.score;
     chrf = e.chrf.score;
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();  // a few translations, for the run report

@@ -60,16 +60,18 @@ double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
 EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
                     const DecodeOptions& options, bool translate) {
   const double loss = teacher_forced_loss(model, codec, pairs, options.max_tokens);
-  EvalResult r;
-  if (translate) {
-    std::vector<std::string> sources;
-    for (const auto& p : pairs) sources.push_back(p.src_text);
-    r = score_translations(pairs, translate_text(model, codec, sources, options));
-  }
+  EvalResult r = translate ? translate_and_score(model, codec, pairs, options) : EvalResult{};
   r.sentences = static_cast<int64_t>(pairs.size());
   r.loss = loss;
   r.perplexity = std::exp(loss);
   return r;
+}
+
+EvalResult translate_and_score(nn::Transformer& model, const data::Codec& codec,
+                               const std::vector<data::SentencePair>& pairs, const DecodeOptions& options) {
+  std::vector<std::string> sources;
+  for (const auto& p : pairs) sources.push_back(p.src_text);
+  return score_translations(pairs, translate_text(model, codec, sources, options));
 }
 
 EvalResult score_translations(const std::vector<data::SentencePair>& pairs, std::vector<std::string> hypotheses) {

@@ -54,6 +54,9 @@ std::string eval_json(const EvalResult& r, const std::vector<data::SentencePair>
 
 /// BLEU, chrF and exact match of `hypotheses` against the pairs' references (no loss).
 EvalResult score_translations(const std::vector<data::SentencePair>& pairs, std::vector<std::string> hypotheses);
+/// The pairs' sources translated, then scored as score_translations does (no loss).
+EvalResult translate_and_score(nn::Transformer& model, const data::Codec& codec,
+                               const std::vector<data::SentencePair>& pairs, const DecodeOptions& options);
 
 /// Everything at once. With translate == false only the loss is computed.
 EvalResult evaluate(nn::Transformer& model, const data::Codec& codec, const std::vector<data::SentencePair>& pairs,
