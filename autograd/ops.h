@@ -110,19 +110,29 @@ Tensor log_softmax(const Tensor& x);
 /// x with `value` where mask is non-zero; mask broadcasts to x ([B, 1, 1, S] over [B, H, T, S]).
 Tensor masked_fill(const Tensor& x, const IntTensor& mask, float value);
 
-// ---- attention (ops/attention.cpp, ops/attention_reference.cpp) ----------------------------------------------------
-/// Multi-head scaled dot-product attention, fused: softmax(Q·Kᵀ/√Dh with masked keys hidden),
-/// dropout, ·V, heads merged. q: [B, T, H·Dh]; kv: [B, S, 2·H·Dh] (keys, then values); for
-/// self-attention pass the fused projection [B, T, 3·H·Dh] as q and an undefined kv.
-/// key_padding: [B, S] (non-zero = padding) or null; causal hides keys after each query.
-/// A query whose keys are all hidden gets zero weights. Returns [B, T, H·Dh]; `weights`, if
-/// given, receives the attention weights [B, H, T, S] before dropout.
-Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding, bool causal,
-                 float dropout, bool training, Tensor* weights = nullptr);
-/// The same attention composed of split, matmul, masked_fill, softmax and dropout
+// ---- attention (ops/attention.cpp, ops/attention_reference.cpp) ----------------------------
+/// What an attention call hides, drops and reports, named at the call site:
+///   self_attention(qkv, {.heads = 4, .key_padding = &pad, .causal = true})
+struct AttentionOptions {
+  int64_t heads = 1;
+  const IntTensor* key_padding = nullptr;  // [B, S], non-zero = a padding key, hidden; null: none
+  bool causal = false;                     // hide the keys after each query (T == S)
+  float dropout = 0.0f;                    // on the attention weights, while training
+  bool training = false;
+  Tensor* weights = nullptr;               // if given, receives the weights [B, H, T, S] before dropout
+};
+/// Multi-head scaled dot-product attention, fused: softmax(Q·Kᵀ/√Dh with hidden keys left out),
+/// dropout, ·V, heads merged. Queries q: [B, T, H·Dh] attend to keys and values kv:
+/// [B, S, 2·H·Dh] (K, then V). A query whose keys are all hidden gets zero weights.
+/// Returns [B, T, H·Dh].
+Tensor attention(const Tensor& q, const Tensor& kv, const AttentionOptions& options);
+/// The same attention of a sequence to itself, from one fused projection qkv: [B, T, 3·H·Dh]
+/// (Q, K, then V side by side, as one product makes them) -> [B, T, H·Dh].
+Tensor self_attention(const Tensor& qkv, const AttentionOptions& options);
+/// The same two, composed of split, matmul, masked_fill, softmax and dropout
 /// (ops/attention_reference.cpp): same arguments, same results, same random draws.
-Tensor attention_reference(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding,
-                           bool causal, float dropout, bool training, Tensor* weights = nullptr);
+Tensor attention_reference(const Tensor& q, const Tensor& kv, const AttentionOptions& options);
+Tensor self_attention_reference(const Tensor& qkv, const AttentionOptions& options);
 
 // ---- lookup (ops/embedding.cpp) -------------------------------------------------------------
 /// weight [V, D], ids [...] -> [..., D]. Rows with id == padding_idx get no gradient

@@ -46,13 +46,14 @@ Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, 
   // Self-attention: this position's keys and values join the cache, and the query attends to
   // every cached position (all earlier ones: no causal mask needed).
   auto self_attention = [&](const Tensor& h) {
-    const Tensor qkv = view(self_attn->project(h, 0, 3), {n, 1, 3 * d});  // [N, 1, 3D]
-    copy_into(slice(cache.self_kv, 1, position, position + 1), slice(qkv, 2, d, 3 * d));
-    return self_attn->attend(slice(qkv, 2, 0, d), slice(cache.self_kv, 1, 0, position + 1), one, nullptr, false);
+    const Tensor qkv = view(self_attn->project_qkv(h), {n, 1, 3 * d});        // [N, 1, 3D]
+    const Tensor q = slice(qkv, 2, 0, d), kv = slice(qkv, 2, d, 3 * d);       // Q | K, V
+    copy_into(slice(cache.self_kv, 1, position, position + 1), kv);
+    return self_attn->attend(q, slice(cache.self_kv, 1, 0, position + 1), one, {});
   };
   auto cross_attention = [&](const Tensor& h) {
-    return cross_attn->attend(view(cross_attn->project(h, 0, 1), {n, 1, d}), cache.cross_kv, one, &memory_padding,
-                              false);
+    const Tensor q = view(cross_attn->project_q(h), {n, 1, d});  // [N, 1, D]
+    return cross_attn->attend(q, cache.cross_kv, one, {.key_padding = &memory_padding});
   };
   if (options.norm_first) {
     Tensor h = y + dropout1->apply(self_attention(norm1->forward(y)));

@@ -22,8 +22,10 @@ MultiHeadAttention::MultiHeadAttention(int64_t d, int64_t h, float dropout, Atte
 Tensor MultiHeadAttention::self_attention(const Tensor& x, const SequenceLayout& layout, bool causal,
                                           Tensor* weights) const {
   MT_CHECK(x.dim() == 2 && x.size(1) == dim, "MultiHeadAttention: x ", x.shape(), " is not [N, ", dim, "]");
-  // One product for Q, K and V together, laid out as [B, L, 3D] for the attention.
-  return attend(to_blocks(project(x, 0, 3), layout), Tensor(), layout, &layout.padding, causal, weights);
+  const Tensor qkv = to_blocks(project_qkv(x), layout);  // one product for Q, K and V: [B, L, 3D]
+  const bool fused = impl == AttentionImpl::kFused;
+  return run([&](const AttentionOptions& o) { return fused ? mt::self_attention(qkv, o) : self_attention_reference(qkv, o); },
+             layout, {.key_padding = &layout.padding, .causal = causal}, weights);
 }
 
 Tensor MultiHeadAttention::cross_attention(const Tensor& x, const SequenceLayout& queries, const Tensor& memory,
@@ -33,30 +35,44 @@ Tensor MultiHeadAttention::cross_attention(const Tensor& x, const SequenceLayout
            dim, "]");
   MT_CHECK(queries.batch == keys.batch, "MultiHeadAttention: the query layout [", queries.batch, ", ", queries.length,
            "] and the memory layout [", keys.batch, ", ", keys.length, "] hold different batches");
-  const Tensor q = to_blocks(project(x, 0, 1), queries);       // [B, T, D]
-  const Tensor kv = to_blocks(project(memory, 1, 2), keys);    // [B, S, 2D]
-  return attend(q, kv, queries, &keys.padding, false, weights);
+  const Tensor q = to_blocks(project_q(x), queries);        // [B, T, D]
+  const Tensor kv = to_blocks(project_kv(memory), keys);    // [B, S, 2D]
+  return attend(q, kv, queries, {.key_padding = &keys.padding}, weights);
 }
 
-Tensor MultiHeadAttention::project(const Tensor& x, int64_t first, int64_t count) const {
-  const Tensor w = slice(in_proj_weight, 0, first * dim, (first + count) * dim);  // [count·D, D]
-  const Tensor b = slice(in_proj_bias, 0, first * dim, (first + count) * dim);
-  return linear(x, w, b);  // [N, count·D]
+namespace {
+// The rows of in_proj for parts [first, first + count) of {Q, K, V}: x [N, D] -> [N, count·D].
+Tensor project_parts(const MultiHeadAttention& m, const Tensor& x, int64_t first, int64_t count) {
+  const Tensor w = slice(m.in_proj_weight, 0, first * m.dim, (first + count) * m.dim);  // [count·D, D]
+  const Tensor b = slice(m.in_proj_bias, 0, first * m.dim, (first + count) * m.dim);
+  return linear(x, w, b);
+}
+}  // namespace
+
+Tensor MultiHeadAttention::project_qkv(const Tensor& x) const { return project_parts(*this, x, 0, 3); }
+Tensor MultiHeadAttention::project_q(const Tensor& x) const { return project_parts(*this, x, 0, 1); }
+Tensor MultiHeadAttention::project_kv(const Tensor& memory) const { return project_parts(*this, memory, 1, 2); }
+
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const Masks& masks,
+                                  Tensor* weights) const {
+  const bool fused = impl == AttentionImpl::kFused;
+  return run([&](const AttentionOptions& o) { return fused ? attention(q, kv, o) : attention_reference(q, kv, o); },
+             queries, masks, weights);
 }
 
-Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries,
-                                  const IntTensor* key_padding, bool causal, Tensor* weights) const {
+template <typename Op>
+Tensor MultiHeadAttention::run(const Op& op, const SequenceLayout& queries, const Masks& masks, Tensor* weights) const {
   Observer* observer = current_observer();
   Tensor observed;  // an observer sees the weights even when the caller did not ask for them
   if (observer && !weights) weights = &observed;
-  const auto op = impl == AttentionImpl::kFused ? &attention : &attention_reference;
-  const Tensor context = op(q, kv, heads, key_padding, causal, attn_dropout->p, attn_dropout->is_training(),
-                            weights);                               // [B, T, D]
+  const Tensor context = op({.heads = heads, .key_padding = masks.key_padding, .causal = masks.causal,
+                             .dropout = attn_dropout->p, .training = attn_dropout->is_training(),
+                             .weights = weights});                  // [B, T, D]
   const Tensor out = out_proj->forward(to_rows(context, queries));  // [N, D]
   if (observer) {  // the output itself is shown by the layer that called
     // Query rows at padding are only left out where the layout does not compute them.
     const IntTensor* skipped = queries.every_position() ? nullptr : &queries.padding;
-    observer->attention(*this, {.weights = *weights, .key_padding = key_padding, .causal = causal,
+    observer->attention(*this, {.weights = *weights, .key_padding = masks.key_padding, .causal = masks.causal,
                                 .query_padding = skipped});
   }
   return out;

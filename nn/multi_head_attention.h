@@ -31,13 +31,23 @@ class MultiHeadAttention : public Module {
   Tensor cross_attention(const Tensor& x, const SequenceLayout& queries, const Tensor& memory,
                          const SequenceLayout& keys, Tensor* weights = nullptr) const;
 
-  /// x·W_partᵀ + b_part for parts [first, first + count) of {Q, K, V}: x [N, D] -> [N, count·D].
-  Tensor project(const Tensor& x, int64_t first, int64_t count) const;
-  /// The attention of projections laid out as blocks (q [B, T, D], or the fused [B, T, 3D] with
-  /// kv undefined; kv [B, S, 2D]; key_padding [B, S] or null), then the output projection on the
-  /// rows of `queries` -> [N, D]. Incremental decoding calls it with its cached keys and values.
-  Tensor attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const IntTensor* key_padding,
-                bool causal, Tensor* weights = nullptr) const;
+  /// The input projections x·Wᵀ + b by part: Q, K and V of x in one product [N, D] -> [N, 3D];
+  /// Q alone [N, D] -> [N, D]; K and V of the memory [M, D] -> [M, 2D].
+  Tensor project_qkv(const Tensor& x) const;
+  Tensor project_q(const Tensor& x) const;
+  Tensor project_kv(const Tensor& memory) const;
+
+  /// Which keys a query may not see: those marked in key_padding [B, S] (null: none), and with
+  /// causal, those after its own position.
+  struct Masks {
+    const IntTensor* key_padding = nullptr;
+    bool causal = false;
+  };
+  /// Queries q [B, T, D] attend to keys and values kv [B, S, 2D] (both laid out as blocks), then
+  /// the output projection on the rows of `queries` -> [N, D]. Incremental decoding calls it with
+  /// its cached keys and values.
+  Tensor attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const Masks& masks,
+                Tensor* weights = nullptr) const;
 
   const int64_t dim, heads, head_dim;
   const AttentionImpl impl;
@@ -49,6 +59,12 @@ class MultiHeadAttention : public Module {
  protected:
   std::string type_name() const override { return "MultiHeadAttention"; }
   std::string extra_repr() const override;
+
+ private:
+  // Runs `op` (the attention op, given its options) under `masks`, then the output projection;
+  // an observer sees the weights.
+  template <typename Op>
+  Tensor run(const Op& op, const SequenceLayout& queries, const Masks& masks, Tensor* weights) const;
 };
 
 }  // namespace mt::nn

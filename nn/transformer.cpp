@@ -144,7 +144,7 @@ DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   cache.src_padding = SequenceLayout::padded(src, options.pad_id).padding;
   const int64_t n = memory.size(0), d = options.layer.d_model;
   for (const auto& layer : transformer->decoder->layers) {
-    cache.layers.push_back({zeros({n, cache.allocated, 2 * d}), layer->cross_attn->project(memory, 1, 2)});
+    cache.layers.push_back({zeros({n, cache.allocated, 2 * d}), layer->cross_attn->project_kv(memory)});
   }
   return cache;
 }

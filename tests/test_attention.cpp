@@ -28,9 +28,10 @@ void compare(bool self, bool causal, bool with_pad, float p, bool large = false,
   pad.values[2 * s - 2] = 1;
   const IntTensor* mask = with_pad ? &pad : nullptr;
   manual_seed(9);
-  const Tensor fused = attention(q1, kv1, heads, mask, causal, p, true);
+  const AttentionOptions o{.heads = heads, .key_padding = mask, .causal = causal, .dropout = p, .training = true};
+  const Tensor fused = self ? self_attention(q1, o) : attention(q1, kv1, o);
   manual_seed(9);
-  const Tensor composite = attention_reference(q2, kv2, heads, mask, causal, p, true);
+  const Tensor composite = self ? self_attention_reference(q2, o) : attention_reference(q2, kv2, o);
   check_close(fused, composite, 1e-5, 1e-6);
   const Tensor r = param(fused.shape(), 303);
   sum(fused * r.detach()).backward();
@@ -43,21 +44,26 @@ void compare(bool self, bool causal, bool with_pad, float p, bool large = false,
 
 TEST_CASE("attention and attention_reference match PyTorch, cross with key padding and causal self") {
   const IntTensor pad = fixture_ints("attention_cross.key_padding");
-  for (const auto op : {&attention, &attention_reference}) {
-    check_reference("attention_cross", 2, [&](const auto& x) { return op(x[0], x[1], 2, &pad, false, 0.0f, true, nullptr); });
-    check_reference("attention_self_causal", 1,
-                    [&](const auto& x) { return op(x[0], Tensor(), 2, nullptr, true, 0.0f, true, nullptr); });
+  for (const bool fused : {true, false}) {
+    check_reference("attention_cross", 2, [&](const auto& x) {
+      const AttentionOptions o{.heads = 2, .key_padding = &pad, .training = true};
+      return fused ? attention(x[0], x[1], o) : attention_reference(x[0], x[1], o);
+    });
+    check_reference("attention_self_causal", 1, [&](const auto& x) {
+      const AttentionOptions o{.heads = 2, .causal = true, .training = true};
+      return fused ? self_attention(x[0], o) : self_attention_reference(x[0], o);
+    });
   }
 }
 
 TEST_CASE("attention_reference: gradcheck, self and cross, with masks and dropout") {
   const Tensor qkv = param({2, 3, 12}, 331), q = param({2, 3, 4}, 332), kv = param({2, 5, 8}, 333);
   const IntTensor pad5({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, 5}), pad3({0, 0, 1, 0, 0, 0}, {2, 3});
-  check_gradients([&](const auto& v) { return attention_reference(v[0], Tensor(), 2, &pad3, true, 0.0f, true); },
+  check_gradients([&](const auto& v) { return self_attention_reference(v[0], {.heads = 2, .key_padding = &pad3, .causal = true, .training = true}); },
                   {qkv});
   check_gradients([&](const auto& v) {
     manual_seed(4);
-    return attention_reference(v[0], v[1], 2, &pad5, false, 0.25f, true);
+    return attention_reference(v[0], v[1], {.heads = 2, .key_padding = &pad5, .dropout = 0.25f, .training = true});
   }, {q, kv});
 }
 
@@ -87,11 +93,11 @@ TEST_CASE("attention: large heads (through oneDNN) equal the composite twin too"
 TEST_CASE("attention: gradcheck, self and cross, with masks and dropout") {
   const Tensor qkv = param({2, 3, 12}, 311), q = param({2, 3, 4}, 312), kv = param({2, 5, 8}, 313);
   const IntTensor pad5({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, 5}), pad3({0, 0, 1, 0, 0, 0}, {2, 3});
-  check_gradients([&](const auto& v) { return attention(v[0], Tensor(), 2, &pad3, true, 0.0f, true); }, {qkv});
-  check_gradients([&](const auto& v) { return attention(v[0], v[1], 2, &pad5, false, 0.0f, true); }, {q, kv});
+  check_gradients([&](const auto& v) { return self_attention(v[0], {.heads = 2, .key_padding = &pad3, .causal = true, .training = true}); }, {qkv});
+  check_gradients([&](const auto& v) { return attention(v[0], v[1], {.heads = 2, .key_padding = &pad5, .training = true}); }, {q, kv});
   check_gradients([&](const auto& v) {
     manual_seed(4);
-    return attention(v[0], v[1], 1, nullptr, false, 0.25f, true);
+    return attention(v[0], v[1], {.heads = 1, .dropout = 0.25f, .training = true});
   }, {q, kv});
 }
 
@@ -99,7 +105,7 @@ TEST_CASE("attention: weights are the masked softmax, and a query with every key
   const Tensor q = param({2, 2, 4}, 321), kv = param({2, 3, 8}, 322);
   const IntTensor pad({1, 1, 1, 0, 1, 0}, {2, 3});
   Tensor weights;
-  const Tensor out = attention(q, kv, 2, &pad, false, 0.5f, false, &weights);  // eval: no dropout
+  const Tensor out = attention(q, kv, {.heads = 2, .key_padding = &pad, .dropout = 0.5f, .weights = &weights});  // eval: no dropout
   REQUIRE(weights.shape() == Shape{2, 2, 2, 3});
   const std::vector<float> w = weights.to_vector();
   for (int64_t i = 0; i < 12; ++i) CHECK(w[i] == 0.0f);  // batch 0: every key padded
@@ -111,10 +117,12 @@ TEST_CASE("attention: weights are the masked softmax, and a query with every key
 }
 
 TEST_CASE("attention: errors name the shapes") {
-  check_error([] { attention(zeros({2, 3, 10}), Tensor(), 2, nullptr, false, 0, false); }, {"attention", "10"});
-  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 3, 6}), 2, nullptr, false, 0, false); },
+  check_error([] { self_attention(zeros({2, 3, 10}), {.heads = 2}); }, {"attention", "10"});
+  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 3, 6}), {.heads = 2}); },
               {"attention", "[2, 3, 6]"});
   const IntTensor pad({0, 0}, {1, 2});
-  check_error([&] { attention(zeros({2, 3, 4}), zeros({2, 3, 8}), 2, &pad, false, 0, false); }, {"[1, 2]", "[2, 3]"});
-  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 5, 8}), 2, nullptr, true, 0, false); }, {"causal"});
+  check_error([&] { attention(zeros({2, 3, 4}), zeros({2, 3, 8}), {.heads = 2, .key_padding = &pad}); }, {"[1, 2]", "[2, 3]"});
+  check_error([] { attention(zeros({2, 3, 4}), zeros({2, 5, 8}), {.heads = 2, .causal = true}); }, {"causal"});
+  check_error([] { attention(zeros({2, 3, 12}), Tensor(), {.heads = 2}); }, {"kv is undefined", "self_attention"});
+  check_error([] { attention_reference(zeros({2, 3, 12}), Tensor(), {.heads = 2}); }, {"kv is undefined"});
 }

@@ -40,29 +40,31 @@ struct Heads {
   Tensor q, k, v;  // [B, H, T, Dh], [B, H, S, Dh], [B, H, S, Dh]
 };
 
-}  // namespace
-
-Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding, bool causal,
-                 float dropout_p, bool training, Tensor* weights) {
+// Both entry points: self-attention reads Q, K and V from the fused q [B, T, 3D] (kv undefined).
+Tensor attend(const Tensor& q, const Tensor& kv, const AttentionOptions& o) {
   MT_PROFILE("attention");
   const bool self = !kv.defined();
-  MT_CHECK(q.dim() == 3 && heads > 0, "attention: q must be [B, T, width], got ", q.shape());
+  const char* op = self ? "self_attention" : "attention";
+  const int64_t heads = o.heads;
+  MT_CHECK(q.dim() == 3 && heads > 0, op, ": ", self ? "qkv" : "q", " must be [B, T, width], got ", q.shape());
   const int64_t d = self ? q.size(2) / 3 : q.size(2);
-  MT_CHECK((!self || q.size(2) % 3 == 0) && d % heads == 0, "attention: width ", q.size(2), " does not split into ",
+  MT_CHECK((!self || q.size(2) % 3 == 0) && d % heads == 0, op, ": width ", q.size(2), " does not split into ",
            self ? "3 x " : "", heads, " heads");
-  MT_CHECK(self || (kv.dim() == 3 && kv.size(0) == q.size(0) && kv.size(2) == 2 * d), "attention: kv ",
+  MT_CHECK(self || (kv.dim() == 3 && kv.size(0) == q.size(0) && kv.size(2) == 2 * d), op, ": kv ",
            (self ? Shape() : kv.shape()), " is not [B, S, 2·", d, "] for q ", q.shape());
   const Tensor qp = packed_input(q), kvp = self ? qp : packed_input(kv);
   const HeadGeometry g{q.size(0), heads, q.size(1), kvp.size(1), d / heads, 1.0f / std::sqrt(float(d / heads))};
-  MT_CHECK(!key_padding || key_padding->shape == Shape({g.b, g.s}), "attention: key padding mask ",
+  const IntTensor* key_padding = o.key_padding;
+  const bool causal = o.causal;
+  MT_CHECK(!key_padding || key_padding->shape == Shape({g.b, g.s}), op, ": key padding mask ",
            (key_padding ? key_padding->shape : Shape()), " is not [B, S] = ", Shape({g.b, g.s}));
-  MT_CHECK(!causal || g.t == g.s, "attention: a causal mask needs T == S, got ", g.t, " and ", g.s);
-  MT_CHECK(dropout_p >= 0.0f && dropout_p < 1.0f, "attention: dropout must be in [0, 1), got ", dropout_p);
+  MT_CHECK(!causal || g.t == g.s, op, ": a causal mask needs T == S, got ", g.t, " and ", g.s);
+  MT_CHECK(o.dropout >= 0.0f && o.dropout < 1.0f, op, ": dropout must be in [0, 1), got ", o.dropout);
 
   const Heads x(qp, kvp, g, self);
   const Strides merged = {g.t * d, g.dh, d, 1};  // [B, H, T, Dh] inside a [B, T, D] tensor
-  const bool drop = training && dropout_p > 0.0f;
-  const DropoutMask mask = drop ? DropoutMask::draw(dropout_p, g.b * g.h * g.t * g.s) : DropoutMask{};
+  const bool drop = o.training && o.dropout > 0.0f;
+  const DropoutMask mask = drop ? DropoutMask::draw(o.dropout, g.b * g.h * g.t * g.s) : DropoutMask{};
   Tensor probs({g.b, g.h, g.t, g.s}), out({g.b, g.t, d});
   const Tensor dropped = drop ? Tensor(probs.shape()) : probs;
   HeadPlan forward(g);
@@ -71,9 +73,9 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
   if (drop) forward.dropout(mask, probs, dropped);          // P' = dropout(P)
   forward.product(dropped, false, x.v, false, Tensor(out.storage(), {g.b, g.h, g.t, g.dh}, merged, 0));  // O = P'·V
   forward.run();
-  if (weights) *weights = probs;
+  if (o.weights) *o.weights = probs;
 
-  return record("attention", out, {q, kv}, [qp, kvp, probs, g, self, drop, mask, merged](const Tensor& dy) {
+  return record(op, out, {q, kv}, [qp, kvp, probs, g, self, drop, mask, merged](const Tensor& dy) {
     const Heads x(qp, kvp, g, self);
     const Tensor dyh(dy.storage(), {g.b, g.h, g.t, g.dh}, merged, dy.offset());  // dO by heads
     Tensor dq(qp.shape()), dkv = self ? dq : Tensor(kvp.shape());                 // packed like the inputs
@@ -92,5 +94,14 @@ Tensor attention(const Tensor& q, const Tensor& kv, int64_t heads, const IntTens
     return std::vector<Tensor>{dq, self ? Tensor() : dkv};
   });
 }
+
+}  // namespace
+
+Tensor attention(const Tensor& q, const Tensor& kv, const AttentionOptions& options) {
+  MT_CHECK(kv.defined(), "attention: kv is undefined (self-attention of a fused qkv is self_attention)");
+  return attend(q, kv, options);
+}
+
+Tensor self_attention(const Tensor& qkv, const AttentionOptions& options) { return attend(qkv, Tensor(), options); }
 
 }  // namespace mt

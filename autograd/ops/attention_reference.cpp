@@ -1,9 +1,9 @@
-// attention_reference: the attention of attention.cpp written with ordinary ops (split, matmul,
-// masked_fill, softmax, dropout, permute), with the same arguments and the same random draws, so
-// a model can run either one (model.attention = reference) and every step can be printed,
-// stepped through or gradchecked. No backward of its own: each op records its part. Slower
-// than the fused op (it materializes the masked scores and copies heads), and the definition
-// the fused op is tested against. Read next: embedding.cpp.
+// attention_reference and self_attention_reference: the attention of attention.cpp written with
+// ordinary ops (split, matmul, masked_fill, softmax, dropout, permute), with the same arguments
+// and the same random draws, so a model can run either one (model.attention = reference) and
+// every step can be printed, stepped through or gradchecked. No backward of its own: each op
+// records its part. Slower than the fused op (it materializes the masked scores and copies
+// heads), and the definition the fused op is tested against. Read next: embedding.cpp.
 #include <cmath>
 #include <limits>
 
@@ -12,9 +12,14 @@
 
 namespace mt {
 
-Tensor attention_reference(const Tensor& q, const Tensor& kv, int64_t heads, const IntTensor* key_padding,
-                           bool causal, float dropout_p, bool training, Tensor* weights) {
+namespace {
+
+// Both entry points: self-attention splits Q, K and V out of the fused q [B, T, 3D] (kv undefined).
+Tensor attend_reference(const Tensor& q, const Tensor& kv, const AttentionOptions& o) {
   const bool self = !kv.defined();
+  const int64_t heads = o.heads;
+  const IntTensor* key_padding = o.key_padding;
+  const bool causal = o.causal;
   MT_CHECK(q.dim() == 3 && heads > 0 && (!self || q.size(2) % 3 == 0), "attention_reference: q must be [B, T, width],",
            " got ", q.shape());
   const int64_t d = self ? q.size(2) / 3 : q.size(2), b = q.size(0), t = q.size(1), dh = d / heads;
@@ -41,9 +46,20 @@ Tensor attention_reference(const Tensor& q, const Tensor& kv, int64_t heads, con
     scores = masked_fill(scores, future, hidden);
   }
   const Tensor probs = softmax(scores);  // a row with every key hidden gives zeros
-  if (weights) *weights = probs.detach();
-  const Tensor context = matmul(dropout(probs, dropout_p, training), vh);  // [B, H, T, Dh]
+  if (o.weights) *o.weights = probs.detach();
+  const Tensor context = matmul(dropout(probs, o.dropout, o.training), vh);  // [B, H, T, Dh]
   return reshape(permute(context, {0, 2, 1, 3}), {b, t, d});              // heads merged: [B, T, D]
+}
+
+}  // namespace
+
+Tensor attention_reference(const Tensor& q, const Tensor& kv, const AttentionOptions& options) {
+  MT_CHECK(kv.defined(), "attention_reference: kv is undefined (self-attention of a fused qkv is self_attention_reference)");
+  return attend_reference(q, kv, options);
+}
+
+Tensor self_attention_reference(const Tensor& qkv, const AttentionOptions& options) {
+  return attend_reference(qkv, Tensor(), options);
 }
 
 }  // namespace mt

@@ -100,6 +100,6 @@ TEST_CASE("attention: errors name the shapes") {
   check_error([&] { mha.self_attention(zeros({6, 6}), no_padding(2, 3), false); }, {"[6, 6]"});
   check_error([&] { mha.cross_attention(zeros({6, 8}), no_padding(2, 3), zeros({2, 8}), no_padding(1, 2)); },
               {"[1, 2]", "[2, 3]"});
-  check_error([&] { mha.attend(zeros({2, 3, 8}), zeros({2, 4, 16}), no_padding(2, 3), nullptr, true); },
+  check_error([&] { mha.attend(zeros({2, 3, 8}), zeros({2, 4, 16}), no_padding(2, 3), {.causal = true}); },
               {"causal", "3", "4"});
 }
