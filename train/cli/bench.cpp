@@ -110,7 +110,7 @@ std::string run_benchmark(const BenchOptions& o) {
   nn::Transformer model({.src_vocab = p.vocab, .tgt_vocab = p.vocab,
                          .layer = {.d_model = p.d, .heads = p.heads, .ff_dim = p.ff, .dropout = 0.1f},
                          .encoder_layers = p.layers, .decoder_layers = p.layers, .embedding_dropout = false,
-                         .max_len = 1024, .pad_id = 0});
+                         .max_positions = 1024, .pad_id = 0});
   Adam adam(model.parameters(), {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-9f});
 
   const BenchBatch batch = o.batch_file.empty() ? generated_batch(p) : read_batch(o.batch_file, p);

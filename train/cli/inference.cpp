@@ -79,8 +79,8 @@ int run_translate(const std::vector<std::string>& args) {
   const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, *in, std::cout, decode, stream);
   if (counts.cut > 0) {
     std::cerr << "translate: " << counts.cut << " of " << counts.lines << " sources were longer than the model's "
-              << loaded.model->options.max_len << " positions and were translated from their first "
-              << loaded.model->options.max_len << " pieces\n";
+              << loaded.model->options.max_positions << " positions and were translated from their first "
+              << loaded.model->options.max_positions << " pieces\n";
   }
   return 0;
 }
@@ -117,7 +117,7 @@ int run_score(const std::vector<std::string>& args) {
                                           vm["maxi-batch"].as<int64_t>(), jsonl);
   if (counts.cut > 0) {
     std::cerr << "score: " << counts.cut << " of " << counts.pairs << " pairs had a side longer than the model's "
-              << loaded.model->options.max_len << " positions and were scored as cut to them\n";
+              << loaded.model->options.max_positions << " positions and were scored as cut to them\n";
   }
   return 0;
 }

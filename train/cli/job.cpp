@@ -80,7 +80,7 @@ bool report_finished_run(const Config& config, std::ostream& out) {
   out << dir << " holds a finished run (" << run->finished_because << " at step " << run->step
       << "); nothing to train. Its test translations, with its best weights:\n";
   const LoadedModel best = load_for_inference(dir);
-  const auto test = data::tokenize_pairs(read_split(best.config.data, "test"), *best.codec.src_tokenizer,
+  const auto test = data::tokenize_pairs(read_split(best.config.data.test), *best.codec.src_tokenizer,
                                          *best.codec.tgt_tokenizer);
   if (!test.empty()) {
     const EvalResult r = evaluate(*best.model, best.codec, test, test_decoding(best.config));

@@ -61,4 +61,22 @@ bool take_flag(std::vector<std::string>& args, const std::string& flag) {
   return true;
 }
 
+std::optional<std::string> take_option(std::vector<std::string>& args, const std::string& name) {
+  for (auto at = args.begin(); at != args.end(); ++at) {
+    if (*at == name) {
+      MT_CHECK(at + 1 != args.end() && !(at + 1)->empty(), "command line: ", name, " needs a value");
+      std::string value = *(at + 1);
+      args.erase(at, at + 2);
+      return value;
+    }
+    if (at->rfind(name + "=", 0) == 0) {
+      std::string value = at->substr(name.size() + 1);
+      MT_CHECK(!value.empty(), "command line: ", name, " needs a value");
+      args.erase(at);
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace mt

@@ -20,6 +20,9 @@ std::optional<boost::program_options::variables_map> parse_command(
 
 /// Removes `flag` from args; whether it was there.
 bool take_flag(std::vector<std::string>& args, const std::string& flag);
+/// Removes `--name VALUE` or `--name=VALUE` from args and returns VALUE; nothing when absent. A
+/// name without a value is an error.
+std::optional<std::string> take_option(std::vector<std::string>& args, const std::string& name);
 
 /// --checkpoint, --beam, --max-len-a, --max-len-b, --max-len, --length-penalty and --help.
 void add_decode_options(boost::program_options::options_description& desc);

@@ -20,6 +20,7 @@
 #include "train/insight/plots.h"
 #include "train/insight/report.h"
 #include "train/run/average.h"
+#include "train/run/build.h"
 #include "train/run/safetensors.h"
 #include "train/translate/evaluate.h"
 
@@ -63,20 +64,20 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
       out_(ranks_.root() ? log : no_log()),
       data_(config, start == Start::kResume, dir_, out_, ranks_),
       model_(build_model(config, data_.codec())),
-      optimizer_(build_optimizer(config.optim, model_.parameters())),
-      average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_.parameters(), config.train.ema)
+      optimizer_(build_optimizer(config.optim, model_->parameters())),
+      average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_->parameters(), config.train.ema)
                                        : nullptr),
       schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
                 .total = config.train.max_steps},
-      mask_checker_(model_, data::Vocab::kPad), health_(model_) {
+      mask_checker_(*model_, data::Vocab::kPad), health_(*model_) {
   use_threads(config.train, ranks_);
   micro_batches_ = micro_batches(config.train, ranks_);
-  if (micro_batches_ > 1) gradients_ = std::make_unique<GradientSum>(model_.parameters());
+  if (micro_batches_ > 1) gradients_ = std::make_unique<GradientSum>(model_->parameters());
   const auto batches_per_epoch = static_cast<int64_t>(epoch_batches().size());  // of epoch 0, kept for the first
   state_.random_seed = random_seed();
   double elapsed_before = 0.0;  // training time of the runs before a resume
   if (start == Start::kResume) {
-    state_ = load_checkpoint(dir_, model_, *optimizer_, average_.get());
+    state_ = load_checkpoint(dir_, *model_, *optimizer_, average_.get());
     if (state_.batch_in_epoch >= static_cast<int64_t>(epoch_batches().size())) {
       ++state_.epoch;  // saved at the end of an epoch (as earlier versions did)
       state_.batch_in_epoch = 0;
@@ -91,7 +92,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
     prune_kept_checkpoints(dir_, 0);
   }
   for (const std::string& line : config.deprecations) out_ << line << "\n";
-  out_ << "model: " << model_.parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
+  out_ << "model: " << model_->parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
       << config.optim.lr << "; " << num_threads() << " threads"
@@ -106,7 +107,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr && ranks_.root();
   log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal,
                                   total_steps(config.train, batches_per_epoch), elapsed_before);
-  model_.train();
+  model_->train();
   stop_ = decide_stop();  // a resumed run may have nothing left to do
   if (config.train.check_masks) out_ << "mask checks on: every batch's attention and loss masks are verified\n";
   if (config.train.profile) set_profiling(true);
@@ -173,11 +174,11 @@ void Trainer::save() {
 }
 
 void Trainer::write_checkpoint() {
-  if (ranks_.root()) write_or_stop([&] { save_checkpoint(dir_, model_, *optimizer_, average_.get(), state_); });
+  if (ranks_.root()) write_or_stop([&] { save_checkpoint(dir_, *model_, *optimizer_, average_.get(), state_); });
   if (ranks_.root() && config_.train.keep_last > 0) {
     write_or_stop([&] {  // the weights validation sees, for minitrans average
       const AveragedWeights averaged(average_.get());
-      save_weights(model_, run_file(dir_, str("checkpoint-", state_.step, ".safetensors")),
+      save_weights(*model_, run_file(dir_, str("checkpoint-", state_.step, ".safetensors")),
                    {{"step", std::to_string(state_.step)}});
       prune_kept_checkpoints(dir_, config_.train.keep_last);
     });

@@ -122,7 +122,7 @@ class Trainer {
   const std::string dir_;
   std::ostream& out_;
   TrainingData data_;
-  nn::Transformer model_;
+  std::unique_ptr<nn::Transformer> model_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<WeightAverage> average_;  // with train.ema
   int64_t micro_batches_ = 1;              // per step, over all ranks

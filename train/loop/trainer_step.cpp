@@ -43,7 +43,7 @@ nn::TargetLogits Trainer::forward(const data::Batch& b, bool health_now) {
   if (health_now) watchers.add(health_);
   std::optional<nn::ObserverScope> watching;
   if (!watchers.empty()) watching.emplace(watchers);
-  return model_.forward_targets(b.src, b.src_layout, b.tgt_in, b.tgt_layout, b.tgt_out);
+  return model_->forward_targets(b.src, b.src_layout, b.tgt_in, b.tgt_layout, b.tgt_out);
 }
 
 double Trainer::micro_steps(const StepBatch& batch, bool health_now) {
@@ -93,8 +93,8 @@ bool Trainer::step(const StepBatch& batch) {
 
   const double loss = sum_over_ranks(micro_steps(batch, health_now));
   if (health_now) health_.read_gradients();
-  const double norm = o.clip_norm > 0.0f ? clip_grad_norm(model_.parameters(), o.clip_norm)
-                                         : gradient_norm(model_.parameters());
+  const double norm = o.clip_norm > 0.0f ? clip_grad_norm(model_->parameters(), o.clip_norm)
+                                         : gradient_norm(model_->parameters());
   if (!std::isfinite(loss) || !std::isfinite(norm)) {  // never let a NaN or Inf reach the weights
     skip(std::isfinite(loss) ? str("gradient norm is ", norm) : str("loss is ", loss));
     return false;

@@ -19,7 +19,7 @@ void Trainer::validate() {
   const TrainConfig& t = config_.train;
   if (data_.valid().empty()) return;
   const AveragedWeights averaged(average_.get());  // validate, and keep as best, the average
-  const double loss = teacher_forced_loss(model_, data_.codec(), data_.valid(), config_.data.max_tokens);
+  const double loss = teacher_forced_loss(*model_, data_.codec(), data_.valid(), config_.data.max_tokens);
   const auto valid = static_cast<int64_t>(data_.valid().size());
   const int64_t sentences = t.best_metric == BestMetric::kLoss ? std::min(t.valid_bleu_sentences, valid) : valid;
   double bleu = -1.0, chrf = -1.0;
@@ -27,7 +27,7 @@ void Trainer::validate() {
     const std::vector<data::SentencePair> pairs(data_.valid().begin(), data_.valid().begin() + sentences);
     DecodeOptions decode = test_decoding(config_);
     decode.beam = 1;
-    const EvalResult e = translate_and_score(model_, data_.codec(), pairs, decode);
+    const EvalResult e = translate_and_score(*model_, data_.codec(), pairs, decode);
     bleu = e.bleu.score;
     chrf = e.chrf.score;
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();  // a few translations, for the run report
@@ -45,7 +45,7 @@ void Trainer::validate() {
   if (best) {
     state_.bad_validations = 0;
     write_or_stop([&] {
-      save_weights(model_, run_file(dir_, "best_model.safetensors"), {{"step", std::to_string(state_.step)}});
+      save_weights(*model_, run_file(dir_, "best_model.safetensors"), {{"step", std::to_string(state_.step)}});
     });
   } else {
     ++state_.bad_validations;

@@ -32,20 +32,16 @@ std::string skipped_text(const PreparedSet& set, const DataConfig& d) {
 
 }  // namespace
 
-std::vector<data::TextPair> read_split(const DataConfig& d, const std::string& split) {
-  const bool valid = split == "valid";
-  const std::string& src = valid ? d.valid_src : d.test_src;
-  const std::string& tgt = valid ? d.valid_tgt : d.test_tgt;
-  const std::string& tsv = valid ? d.valid_tsv : d.test_tsv;
-  if (!tsv.empty()) return data::read_tsv_text(tsv);
-  if (!src.empty()) return data::read_parallel_text(src, tgt);
+std::vector<data::TextPair> read_split(const SplitFiles& files) {
+  if (!files.tsv.empty()) return data::read_tsv_text(files.tsv);
+  if (!files.src.empty()) return data::read_parallel_text(files.src, files.tgt);
   return {};
 }
 
 TrainingData::TrainingData(const Config& c, bool resume, const std::string& dir, std::ostream& log,
                            Communicator& ranks)
     : config_(c) {
-  const std::vector<data::TextPair> valid = read_split(c.data, "valid"), test = read_split(c.data, "test");  // errors first
+  const std::vector<data::TextPair> valid = read_split(c.data.valid), test = read_split(c.data.test);  // errors first
   const bool follower = !ranks.root();
   if (follower) ranks.barrier();  // rank 0 has written the run's tokenizers and vocabularies
   const bool own = resume || follower;
@@ -129,27 +125,6 @@ const std::vector<std::vector<int64_t>>& TrainingData::batches(int64_t epoch,
     epoch_ = epoch;
   }
   return batches_;
-}
-
-nn::Transformer build_model(const Config& config, const data::Codec& codec) {
-  manual_seed(static_cast<uint64_t>(config.train.seed));
-  try {
-    return nn::Transformer(model_options(config, codec.src_vocab.size(), codec.tgt_vocab.size()));
-  } catch (const Error& e) {
-    const nn::LayerOptions& l = config.model.layer;
-    throw Error(str("model (model.d_model = ", l.d_model, ", model.ff_dim = ", l.ff_dim, ", model.layers = ",
-                    config.model.encoder_layers, ", vocabularies ", codec.src_vocab.size(), " / ",
-                    codec.tgt_vocab.size(), "): ", e.what()));
-  }
-}
-
-std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
-  if (o.optimizer == OptimizerKind::kSgd) {
-    return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
-  }
-  const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
-  if (o.optimizer == OptimizerKind::kAdamW) return std::make_unique<AdamW>(params, adam);
-  return std::make_unique<Adam>(params, adam);
 }
 
 }  // namespace mt

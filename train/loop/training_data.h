@@ -24,9 +24,9 @@
 
 namespace mt {
 
-/// The raw pairs of the "valid" or "test" split as the config's data options name them (empty
-/// when the split is not configured); never cleaned, a blank line is an error.
-std::vector<data::TextPair> read_split(const DataConfig& d, const std::string& split);
+/// The raw pairs of a validation or test split (config.data.valid, config.data.test; none when
+/// the split is not configured); never cleaned, a blank line is an error.
+std::vector<data::TextPair> read_split(const SplitFiles& files);
 
 class TrainingData {
  public:
@@ -60,11 +60,5 @@ class TrainingData {
   std::vector<std::vector<int64_t>> batches_;  // of epoch_
   int64_t epoch_ = -1;
 };
-
-/// The model of the config for these vocabularies, its initial weights drawn from the generator
-/// seeded with train.seed; running out of memory is an error naming the model's sizes.
-nn::Transformer build_model(const Config& config, const data::Codec& codec);
-/// The optimizer optim.optimizer names, over `params`.
-std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params);
 
 }  // namespace mt

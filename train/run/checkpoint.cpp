@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "autograd/check.h"
+#include "train/run/build.h"
 #include "train/run/safetensors.h"
 #include "train/run/tokenizers.h"
 
@@ -122,13 +123,6 @@ TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model
     throw Error(str(opt_path, ": ", e.what()));
   }
   return s;
-}
-
-nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t tgt_vocab) {
-  nn::TransformerOptions options = c.model;
-  options.src_vocab = src_vocab;
-  options.tgt_vocab = tgt_vocab;
-  return options;
 }
 
 LoadedModel load_for_inference(const std::string& run_dir) {

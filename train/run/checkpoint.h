@@ -47,9 +47,6 @@ void save_checkpoint(const std::string& run_dir, const nn::Transformer& model, c
 TrainingState load_checkpoint(const std::string& run_dir, nn::Transformer& model, Optimizer& optimizer,
                               WeightAverage* average);
 
-/// The config's model options (config.model) with these vocabulary sizes.
-nn::TransformerOptions model_options(const Config& config, int64_t src_vocab, int64_t tgt_vocab);
-
 /// A trained model ready to translate: config, tokenizers and vocabularies, the best weights (or the
 /// latest if no validation ever ran).
 struct LoadedModel {

@@ -1,0 +1,38 @@
+// The model and the optimizer of a config; see build.h.
+#include "train/run/build.h"
+
+#include "autograd/check.h"
+#include "autograd/random.h"
+
+namespace mt {
+
+nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t tgt_vocab) {
+  nn::TransformerOptions options = c.model;
+  options.src_vocab = src_vocab;
+  options.tgt_vocab = tgt_vocab;
+  return options;
+}
+
+std::unique_ptr<nn::Transformer> build_model(const Config& config, const data::Codec& codec) {
+  manual_seed(static_cast<uint64_t>(config.train.seed));
+  const int64_t src_vocab = codec.src_vocab.size(), tgt_vocab = codec.tgt_vocab.size();
+  try {
+    return std::make_unique<nn::Transformer>(model_options(config, src_vocab, tgt_vocab));
+  } catch (const Error& e) {
+    const nn::TransformerOptions& m = config.model;
+    throw Error(str("model (model.d_model = ", m.layer.d_model, ", model.ff_dim = ", m.layer.ff_dim,
+                    ", model.encoder_layers = ", m.encoder_layers, ", model.decoder_layers = ", m.decoder_layers,
+                    ", vocabularies ", src_vocab, " / ", tgt_vocab, "): ", e.what()));
+  }
+}
+
+std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params) {
+  if (o.optimizer == OptimizerKind::kSgd) {
+    return std::make_unique<Sgd>(params, SgdOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+  }
+  const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
+  if (o.optimizer == OptimizerKind::kAdamW) return std::make_unique<AdamW>(params, adam);
+  return std::make_unique<Adam>(params, adam);
+}
+
+}  // namespace mt

@@ -1,0 +1,26 @@
+// What a config builds: the model it describes (its [model] section with the vocabularies'
+// sizes, the initial weights drawn from train.seed) and the optimizer of its [optim] section.
+// Training, explain and loading a trained model all build through here. Read next: checkpoint.h.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "data/codec.h"
+#include "nn/transformer.h"
+#include "train/optim/optimizer.h"
+#include "train/run/config.h"
+
+namespace mt {
+
+/// The config's model options (config.model) with these vocabulary sizes.
+nn::TransformerOptions model_options(const Config& config, int64_t src_vocab, int64_t tgt_vocab);
+
+/// The model of the config for these vocabularies, its initial weights drawn from the generator
+/// seeded with train.seed; running out of memory is an error naming the model's sizes.
+std::unique_ptr<nn::Transformer> build_model(const Config& config, const data::Codec& codec);
+
+/// The optimizer optim.optimizer names, over `params`.
+std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params);
+
+}  // namespace mt
