@@ -12,7 +12,7 @@ DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
   cross_attn = register_module("multihead_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout,
                                                                                       o.attention));
   ff = make_feed_forward(o.feed_forward, o);
-  if (o.feed_forward == "standard") register_children_of(*ff); else register_module("feed_forward", ff);
+  if (ff->children_in_layer()) register_children_of(*ff); else register_module("feed_forward", ff);
   norm1 = register_module("norm1", make_norm(o.norm, o.d_model, o.eps));
   norm2 = register_module("norm2", make_norm(o.norm, o.d_model, o.eps));
   norm3 = register_module("norm3", make_norm(o.norm, o.d_model, o.eps));

@@ -10,7 +10,7 @@ EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
   self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout,
                                                                                 o.attention));
   ff = make_feed_forward(o.feed_forward, o);
-  if (o.feed_forward == "standard") register_children_of(*ff); else register_module("feed_forward", ff);
+  if (ff->children_in_layer()) register_children_of(*ff); else register_module("feed_forward", ff);
   norm1 = register_module("norm1", make_norm(o.norm, o.d_model, o.eps));
   norm2 = register_module("norm2", make_norm(o.norm, o.d_model, o.eps));
   dropout1 = register_module("dropout1", std::make_shared<Dropout>(o.dropout));

@@ -26,7 +26,8 @@ class EncoderLayer : public Module {
   const LayerOptions options;
   std::shared_ptr<MultiHeadAttention> self_attn;
   // The standard block's children are registered here as linear1, dropout, linear2 (PyTorch's
-  // names, so checkpoints match); another block is registered whole, as feed_forward.
+  // names, so checkpoints match: FeedForward::children_in_layer); another block is registered
+  // whole, as feed_forward.
   std::shared_ptr<PositionwiseBlock> ff;
   std::shared_ptr<Norm> norm1, norm2;
   std::shared_ptr<Dropout> dropout1, dropout2;

@@ -21,12 +21,16 @@ class PositionwiseBlock : public Module {
  public:
   /// x: [..., D] -> [..., D]
   virtual Tensor forward(const Tensor& x) const = 0;
+  /// Whether a layer registers this block's children under its own name (PyTorch's layers hold
+  /// linear1, dropout and linear2 themselves) instead of the block whole, as feed_forward.
+  virtual bool children_in_layer() const { return false; }
 };
 
 class FeedForward : public PositionwiseBlock {
  public:
   FeedForward(int64_t dim, int64_t hidden, float dropout, Activation activation = Activation::kRelu);
   Tensor forward(const Tensor& x) const override;
+  bool children_in_layer() const override { return true; }  // checkpoints keep PyTorch's names
 
   const Activation activation;
   std::shared_ptr<Linear> linear1;  // D -> F

@@ -16,9 +16,9 @@ enum class Activation { kRelu, kGelu };
 enum class AttentionImpl { kFused, kReference };
 
 struct LayerOptions {
-  int64_t d_model = 512;
-  int64_t heads = 8;
-  int64_t ff_dim = 2048;
+  int64_t d_model = 64;
+  int64_t heads = 4;
+  int64_t ff_dim = 256;
   float dropout = 0.1f;
   Activation activation = Activation::kRelu;
   AttentionImpl attention = AttentionImpl::kFused;

@@ -63,7 +63,7 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
     for (const Embedding* table : {src_embed.get(), tgt_embed.get()})
       for (int64_t i = 0; i < table->weight.numel(); ++i) table->weight.data()[i] *= scale;
   }
-  positions = std::make_shared<PositionalEncoding>(d, o.max_len, o.learned_positions);
+  positions = std::make_shared<PositionalEncoding>(d, o.max_positions, o.learned_positions);
   if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
   embed_dropout = register_module("embed_dropout",
                                   std::make_shared<Dropout>(o.embedding_dropout ? o.layer.dropout : 0.0f));
@@ -136,8 +136,8 @@ TargetLogits Transformer::forward_targets(const IntTensor& src, const SequenceLa
 }
 
 DecoderCache Transformer::start_decoding(const Tensor& memory, const IntTensor& src, int64_t capacity) const {
-  MT_CHECK(capacity >= 1 && capacity <= options.max_len, "decoding: capacity ", capacity, " outside [1, max_len ",
-           options.max_len, "]");
+  MT_CHECK(capacity >= 1 && capacity <= options.max_positions, "decoding: capacity ", capacity, " outside [1, max_positions ",
+           options.max_positions, "]");
   DecoderCache cache;
   cache.capacity = capacity;
   cache.allocated = std::min<int64_t>(capacity, 16);  // doubled as the outputs grow

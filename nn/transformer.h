@@ -31,14 +31,14 @@ struct TransformerOptions {
   int64_t src_vocab = 0;
   int64_t tgt_vocab = 0;
   LayerOptions layer;  // every encoder and decoder layer's (d_model, heads, ff_dim, dropout, ...)
-  int64_t encoder_layers = 6;
-  int64_t decoder_layers = 6;
+  int64_t encoder_layers = 2;
+  int64_t decoder_layers = 2;
   bool tie_output = false;         // generator.weight is tgt_embed.weight
   bool learned_positions = false;  // a learned table instead of sinusoids
   bool embedding_dropout = true;   // dropout on embeddings + positions (torch.nn.Transformer has none)
   EmbeddingInit embedding_init = EmbeddingInit::kNormal;
-  int64_t max_len = 1024;
-  int32_t pad_id = 0;
+  int64_t max_positions = 256;  // the longest sequence the positions cover
+  int32_t pad_id = 0;           // data::Vocab::kPad
 };
 
 class Encoder : public Module {

@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 # The bad files.
 printf '[model]\nd_model = 32\nd_modle = 64\n' > "$T/unknown.ini"
 printf '[model]\nheads = four\n' > "$T/type.ini"
-printf '[model]\nlayers = 0\n' > "$T/zero.ini"
+printf '[model]\nencoder_layers = 0\n' > "$T/zero.ini"
 printf '[data]\nmax_tokens = -5\n' > "$T/negative.ini"
 printf '[model]\nd_model = 30\nheads = 4\n' > "$T/divisible.ini"
 printf '[optim]\noptimizer = adagrad\n' > "$T/optimizer.ini"

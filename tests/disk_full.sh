@@ -45,7 +45,7 @@ fi
 
 T=$(mktemp -d)
 trap 'umount "$T/disk" 2> /dev/null; rm -rf "$T"' EXIT
-config=(--model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64 --model.max_positions=40
+config=(--model.d_model=32 --model.heads=2 --model.encoder_layers=1 --model.decoder_layers=1 --model.ff_dim=64 --model.max_positions=40
         --data.train_src="$root/data/toy/valid.src" --data.train_tgt="$root/data/toy/valid.tgt"
         --data.max_len=32 --data.max_tokens=256 --optim.warmup=10 --train.valid_every=10
         --train.log_every=1000 --train.max_steps=10)

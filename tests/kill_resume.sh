@@ -8,7 +8,7 @@ bin=$1 root=$2 rounds=${3:-20}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 run=$dir/run
-config=(--model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64 --model.max_positions=40
+config=(--model.d_model=32 --model.heads=2 --model.encoder_layers=1 --model.decoder_layers=1 --model.ff_dim=64 --model.max_positions=40
         --data.train_src="$root/data/toy/valid.src" --data.train_tgt="$root/data/toy/valid.tgt"
         --data.max_len=32 --data.max_tokens=256 --optim.warmup=10 --train.valid_every=3
         --train.log_every=1000 --train.max_steps=100000 --train.epochs=100000)

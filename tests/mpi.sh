@@ -14,7 +14,7 @@ mpirun=(mpirun --oversubscribe)
 [[ $(id -u) -eq 0 ]] && mpirun+=(--allow-run-as-root)  # OpenMPI refuses root without it
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-config=(--config "$root/configs/toy.ini" --model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64
+config=(--config "$root/configs/toy.ini" --model.d_model=32 --model.heads=2 --model.encoder_layers=1 --model.decoder_layers=1 --model.ff_dim=64
         --model.max_positions=40 --model.dropout=0.1 --data.max_len=32 --data.max_tokens=512 --optim.schedule=noam
         --optim.lr=0.01 --optim.warmup=10
         --data.train_src="$root/data/toy/valid.src" --data.train_tgt="$root/data/toy/valid.tgt"

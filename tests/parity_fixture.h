@@ -18,7 +18,7 @@ inline nn::TransformerOptions parity_options(const Metadata& m) {
                     .norm_first = m.at("norm_first") == "True"},
           .encoder_layers = std::stoi(m.at("layers")), .decoder_layers = std::stoi(m.at("layers")),
           .tie_output = m.at("tie_output") == "True", .learned_positions = m.at("learned_positions") == "True",
-          .max_len = 64};
+          .max_positions = 64};
 }
 
 /// Token ids stored as floats in a fixture.

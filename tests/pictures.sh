@@ -13,7 +13,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 check() { python3 "$root/tools/browser_check.py" "$@" || exit 1; }
 
-"$bin" train --model.d_model=32 --model.heads=2 --model.layers=1 --model.ff_dim=64 --model.max_positions=40 \
+"$bin" train --model.d_model=32 --model.heads=2 --model.encoder_layers=1 --model.decoder_layers=1 --model.ff_dim=64 --model.max_positions=40 \
   --data.train_src="$root/data/toy/valid.src" --data.train_tgt="$root/data/toy/valid.tgt" \
   --data.valid_src="$root/data/toy/valid.src" --data.valid_tgt="$root/data/toy/valid.tgt" --data.max_len=32 \
   --data.max_tokens=512 --optim.warmup=10 --train.valid_every=10 --train.log_every=5 --train.max_steps=30 \

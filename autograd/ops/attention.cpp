@@ -75,7 +75,7 @@ Tensor attend(const Tensor& q, const Tensor& kv, const AttentionOptions& o) {
   forward.run();
   if (o.weights) *o.weights = probs;
 
-  return record(op, out, {q, kv}, [qp, kvp, probs, g, self, drop, mask, merged](const Tensor& dy) {
+  return record("attention", out, {q, kv}, [qp, kvp, probs, g, self, drop, mask, merged](const Tensor& dy) {
     const Heads x(qp, kvp, g, self);
     const Tensor dyh(dy.storage(), {g.b, g.h, g.t, g.dh}, merged, dy.offset());  // dO by heads
     Tensor dq(qp.shape()), dkv = self ? dq : Tensor(kvp.shape());                 // packed like the inputs

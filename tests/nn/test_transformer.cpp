@@ -92,7 +92,7 @@ TEST_CASE("Transformer: gradcheck through the whole model at D=8") {
   nn::TransformerOptions o{.src_vocab = 6, .tgt_vocab = 5,
                            .layer = {.d_model = 8, .heads = 2, .ff_dim = 8, .dropout = 0.0f,
                                      .activation = nn::Activation::kGelu, .norm_first = true},
-                           .encoder_layers = 1, .decoder_layers = 1, .learned_positions = true, .max_len = 8};
+                           .encoder_layers = 1, .decoder_layers = 1, .learned_positions = true, .max_positions = 8};
   manual_seed(25);
   nn::Transformer model(o);
   const IntTensor src({3, 4, 5, 0, 2, 0}, {2, 3}), tgt({1, 3, 4, 1, 2, 0}, {2, 3});

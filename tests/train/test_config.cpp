@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/reference.h"
+#include "data/vocab.h"
 #include "train/run/config.h"
 
 using namespace mt;
@@ -118,7 +119,7 @@ TEST_CASE("config: describe_config gives every option, its value and where it ca
   CHECK(source["model.d_model"] == path + ":3");
   CHECK(source["optim.lr"] == path + ":6");
   CHECK(source["model.heads"] == "command line");
-  CHECK(source["model.layers"] == "default");
+  CHECK(source["model.encoder_layers"] == "default");
   CHECK(text.find("model.heads = 4 ") != std::string::npos);
   CHECK(text.find("optim.lr = 0.01 ") != std::string::npos);
   fs::remove(path);
@@ -141,7 +142,7 @@ TEST_CASE("config: --help lists every option with its default and help line") {
   parse_train_config({"--help"}, &help);
   for (const char* key : {"train.run_dir", "train.seed", "train.epochs", "train.max_steps", "train.threads",
                           "data.train_src", "data.train_tgt", "data.valid_src", "data.valid_tgt", "data.test_src",
-                          "data.test_tgt", "model.d_model", "model.heads", "model.layers", "model.ff_dim",
+                          "data.test_tgt", "model.d_model", "model.heads", "model.encoder_layers", "model.decoder_layers", "model.ff_dim",
                           "model.dropout", "optim.lr"}) {
     CHECK_MESSAGE(help.find(key) != std::string::npos, key);
   }
@@ -151,10 +152,10 @@ TEST_CASE("config: --help lists every option with its default and help line") {
 
 TEST_CASE("config: an empty value on the command line clears a path the file sets") {
   const std::string path = write_config("paths.ini", "[data]\nvalid_src = v.src\nvalid_tgt = v.tgt\n");
-  CHECK(parse_train_config({"--config", path}).data.valid_src == "v.src");
+  CHECK(parse_train_config({"--config", path}).data.valid.src == "v.src");
   const Config cleared = parse_train_config({"--config", path, "--data.valid_src=", "--data.valid_tgt="});
-  CHECK(cleared.data.valid_src.empty());
-  CHECK(cleared.data.valid_tgt.empty());
+  CHECK(cleared.data.valid.src.empty());
+  CHECK(cleared.data.valid.tgt.empty());
   CHECK(cleared.source.at("data.valid_src") == "command line");
   check_error([] { parse_train_config({"--model.heads="}); }, {"command line", "invalid value for 'model.heads'"});
   fs::remove(path);
@@ -192,4 +193,31 @@ TEST_CASE("config: a renamed key (decode.max_len) still reads, into its new key,
                        doctest::Contains("decode.max_len is the old name of decode.max_len_b, which command line also sets: give one"),
                        Error);
   fs::remove(path);
+}
+
+TEST_CASE("config: model.layers still reads, into both model.encoder_layers and model.decoder_layers") {
+  const std::string path = write_config("layers.ini", std::string(kBase) + "\n[model]\nlayers = 3\n");
+  const Config c = parse_train_config({"--config", path});
+  CHECK(c.model.encoder_layers == 3);
+  CHECK(c.model.decoder_layers == 3);
+  CHECK(c.source.at("model.decoder_layers") == path + ":10 (as model.layers)");
+  REQUIRE(c.deprecations.size() == 1);
+  CHECK(c.deprecations[0] ==
+        path + ":10: model.layers is now model.encoder_layers and model.decoder_layers (the old name still works)");
+  const std::string ini = to_ini(c);
+  CHECK(ini.find("encoder_layers = 3\ndecoder_layers = 3\n") != std::string::npos);
+  CHECK(ini.find("\nlayers = ") == std::string::npos);
+  CHECK_THROWS_WITH_AS(parse_train_config({"--config", path, "--model.decoder_layers=1"}),
+                       doctest::Contains("model.layers is the old name of model.decoder_layers, which command line also sets: give one"),
+                       Error);
+  const Config apart = parse_train_config({"--model.encoder_layers=1", "--model.decoder_layers=4"});
+  CHECK(apart.model.encoder_layers == 1);
+  CHECK(apart.model.decoder_layers == 4);
+  CHECK(apart.deprecations.empty());
+  fs::remove(path);
+}
+
+TEST_CASE("config: the model's default padding id is the vocabularies' <pad>") {
+  CHECK(parse_train_config({}).model.pad_id == data::Vocab::kPad);
+  CHECK(nn::TransformerOptions{}.pad_id == data::Vocab::kPad);
 }

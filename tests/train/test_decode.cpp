@@ -17,7 +17,7 @@ nn::Transformer tiny_model(bool pre_ln) {
   manual_seed(61);
   return nn::Transformer({.src_vocab = 12, .tgt_vocab = 10,
                           .layer = {.d_model = 16, .heads = 2, .ff_dim = 24, .dropout = 0.1f, .norm_first = pre_ln},
-                          .encoder_layers = 2, .decoder_layers = 2, .max_len = 32});
+                          .encoder_layers = 2, .decoder_layers = 2, .max_positions = 32});
 }
 
 // Log-probability of `out` under the model (teacher forcing, evaluation mode), followed by

@@ -37,7 +37,7 @@ struct TempDir {
 // A tiny model trained for `steps` on the toy data (a few seconds), with overrides.
 void train_tiny(const std::string& dir, int64_t steps, std::vector<std::string> more = {}) {
   std::vector<std::string> args = {
-      "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.max_positions=40",
+      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1", "--model.ff_dim=64", "--model.max_positions=40",
       "--data.train_src=" + toy("train.src"), "--data.train_tgt=" + toy("train.tgt"),
       "--data.valid_src=" + toy("valid.src"), "--data.valid_tgt=" + toy("valid.tgt"), "--data.max_len=32",
       "--data.max_tokens=512", "--optim.lr=0.01", "--optim.warmup=10", "--train.run_dir=" + dir,

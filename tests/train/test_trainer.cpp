@@ -35,7 +35,7 @@ std::string toy(const std::string& file) { return std::string(MT_SOURCE_DIR) + "
 Config tiny_config(const std::string& run_dir, const std::string& train_split, int64_t max_steps,
                    const std::vector<std::string>& more = {}) {
   std::vector<std::string> args = {
-      "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
+      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
       "--model.max_positions=40", "--data.train_src=" + toy(train_split + ".src"),
       "--data.train_tgt=" + toy(train_split + ".tgt"), "--data.valid_src=" + toy("valid.src"),
       "--data.valid_tgt=" + toy("valid.tgt"), "--data.max_len=32", "--data.max_tokens=512", "--optim.lr=0.01",
@@ -73,8 +73,8 @@ std::vector<double> logged_losses(const std::string& dir) {
 TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval run on the result") {
   RunDir run;
   Config c = tiny_config(run.path, "train", 100);
-  c.data.test_src = toy("test.src");
-  c.data.test_tgt = toy("test.tgt");
+  c.data.test.src = toy("test.src");
+  c.data.test.tgt = toy("test.tgt");
   std::ostringstream log;
   const TrainResult r = train(c, Start::kNew, log);
   INFO(log.str());
@@ -98,7 +98,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
 
   const LoadedModel loaded = load_for_inference(run.path);
   // An empty line, an unknown word and a line far longer than the model's positions.
-  const std::string very_long = data::join(std::vector<std::string>(5 * loaded.model->options.max_len, "dog"));
+  const std::string very_long = data::join(std::vector<std::string>(5 * loaded.model->options.max_positions, "dog"));
   const auto out = translate_text(*loaded.model, loaded.codec, {"the dog sees a cat", "", "unknownword", very_long},
                                   {.beam = 2, .max_len_b = 20});
   REQUIRE(out.size() == 4);
@@ -111,7 +111,7 @@ TEST_CASE("trainer: a tiny config trains, its loss falls, and translate and eval
   CHECK(!out[0].empty());
   CHECK(out[1].empty());
   CHECK(out[2] == alone("<unk>"));
-  CHECK(out[3] == alone(data::join(std::vector<std::string>(loaded.model->options.max_len, "dog"))));
+  CHECK(out[3] == alone(data::join(std::vector<std::string>(loaded.model->options.max_positions, "dog"))));
   const auto pairs = data::tokenize_pairs(data::read_parallel_text(toy("valid.src"), toy("valid.tgt")), words, words);
   const EvalResult e = evaluate(*loaded.model, loaded.codec,
                                 std::vector<data::SentencePair>(pairs.begin(), pairs.begin() + 50), {.max_len_b = 20});
@@ -336,7 +336,7 @@ namespace {
 Config subword_config(const std::string& run_dir, int64_t max_steps, const std::string& cache) {
   const std::string sample = std::string(MT_SOURCE_DIR) + "/tests/data/sample.tsv";
   return parse_train_config({
-      "--model.d_model=32", "--model.heads=2", "--model.layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
+      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
       "--model.max_positions=64", "--model.tie_output=true", "--model.embedding_init=scaled",
       "--data.train_tsv=" + sample, "--data.valid_tsv=" + sample, "--data.test_tsv=" + sample,
       "--data.tokenizer=sentencepiece", "--data.shared_vocab=true", "--data.spm_vocab_size=150",
@@ -383,8 +383,8 @@ TEST_CASE("trainer: SentencePiece with sampling and a weight average trains, res
 TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then validates, saves and tests") {
   RunDir run;
   Config c = tiny_config(run.path, "train", 100000);
-  c.data.test_src = toy("test.src");
-  c.data.test_tgt = toy("test.tgt");
+  c.data.test.src = toy("test.src");
+  c.data.test.tgt = toy("test.tgt");
   c.train.time_limit = 0.05f;  // 3 seconds
   c.train.valid_every = 100000;
   std::ostringstream log;

@@ -76,7 +76,7 @@ SentenceAttention attend_sentence(const LoadedModel& loaded, const std::string& 
   std::vector<int32_t> output = forced_tgt.empty() ? translate(*loaded.model, {src_ids}, decode).front()
                                                    : loaded.codec.encode_target(forced_tgt);
   // The decoder reads <bos> + output: at most max_len positions.
-  const size_t room = static_cast<size_t>(loaded.model->options.max_len - 1);
+  const size_t room = static_cast<size_t>(loaded.model->options.max_positions - 1);
   if (output.size() > room) output.resize(room);
   SentenceAttention result;
   result.src_tokens = loaded.codec.src_vocab.decode(src_ids);

@@ -94,8 +94,8 @@ double explain(const nn::Transformer& model, const data::Vocab& src_vocab, const
   tgt_in.insert(tgt_in.end(), tgt_out.begin(), tgt_out.end());
   tgt_out.push_back(data::Vocab::kEos);
   const int64_t s = static_cast<int64_t>(src_ids.size()), t = static_cast<int64_t>(tgt_in.size());
-  MT_CHECK(std::max(s, t) <= model.options.max_len, "explain: the sentences have ", s, " and ", t,
-           " tokens; the model's positions end at ", model.options.max_len);
+  MT_CHECK(std::max(s, t) <= model.options.max_positions, "explain: the sentences have ", s, " and ", t,
+           " tokens; the model's positions end at ", model.options.max_positions);
 
   NoGradGuard no_grad;
   Explainer explainer(model, src_vocab, tgt_vocab, out, options);

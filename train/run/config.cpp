@@ -20,16 +20,27 @@ using namespace config_detail;
 namespace {
 
 // Keys renamed since a run directory's config.ini may have been written: the old name still
-// reads, into the new key, with a line saying so (Config::deprecations).
+// reads, into each of its new keys, with a line saying so (Config::deprecations).
 struct RenamedKey {
   const char* old_key;
-  const char* new_key;
+  std::vector<const char*> new_keys;
 };
-constexpr RenamedKey kRenamedKeys[] = {{"decode.max_len", "decode.max_len_b"}};
+const RenamedKey kRenamedKeys[] = {
+    {"decode.max_len", {"decode.max_len_b"}},
+    {"model.layers", {"model.encoder_layers", "model.decoder_layers"}},
+};
+
+std::string joined(const std::vector<const char*>& keys) {
+  std::string out;
+  for (size_t i = 0; i < keys.size(); ++i) out += str(i == 0 ? "" : " and ", keys[i]);
+  return out;
+}
 
 po::options_description renamed_options() {
   po::options_description desc("Renamed options (still read)");
-  for (const RenamedKey& r : kRenamedKeys) desc.add_options()(r.old_key, po::value<std::string>(), r.new_key);
+  for (const RenamedKey& r : kRenamedKeys) {
+    desc.add_options()(r.old_key, po::value<std::string>(), joined(r.new_keys).c_str());
+  }
   return desc;
 }
 
@@ -193,12 +204,14 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
   for (const RenamedKey& r : kRenamedKeys) {
     if (!vm.count(r.old_key)) continue;
     const std::string where = source_of(r.old_key);
-    MT_CHECK(vm[r.new_key].defaulted(), where, ": ", r.old_key, " is the old name of ", r.new_key, ", which ",
-             c.source[r.new_key], " also sets: give one");
-    po::store(po::command_line_parser(std::vector<std::string>{str("--", r.new_key, "=", vm[r.old_key].as<std::string>())})
-                  .options(desc).run(), vm);
-    c.source[r.new_key] = str(where, " (as ", r.old_key, ")");
-    c.deprecations.push_back(str(where, ": ", r.old_key, " is now ", r.new_key, " (the old name still works)"));
+    for (const char* new_key : r.new_keys) {
+      MT_CHECK(vm[new_key].defaulted(), where, ": ", r.old_key, " is the old name of ", new_key, ", which ",
+               c.source[new_key], " also sets: give one");
+      const std::string value = vm[r.old_key].as<std::string>();
+      po::store(po::command_line_parser(std::vector<std::string>{str("--", new_key, "=", value)}).options(desc).run(), vm);
+      c.source[new_key] = str(where, " (as ", r.old_key, ")");
+    }
+    c.deprecations.push_back(str(where, ": ", r.old_key, " is now ", joined(r.new_keys), " (the old name still works)"));
   }
   try {
     po::notify(vm);
@@ -207,7 +220,6 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
   } catch (const po::error& e) {
     throw Error(str("config: ", option_error_message(e)));
   }
-  c.model.decoder_layers = c.model.encoder_layers;  // model.layers sets both stacks
   validate(c);
   return c;
 }
@@ -244,11 +256,6 @@ std::string describe_config(const Config& config) {
   std::string out;
   for (const auto& [setting, source] : rows) out += setting + std::string(width + 2 - setting.size(), ' ') + "# " + source + "\n";
   return out;
-}
-
-nn::TransformerOptions default_model_options() {
-  return {.layer = {.d_model = 64, .heads = 4, .ff_dim = 256, .dropout = 0.1f}, .encoder_layers = 2,
-          .decoder_layers = 2, .max_len = 256, .pad_id = data::Vocab::kPad};
 }
 
 std::string option_name(OptimizerKind kind) { return format(kind); }

@@ -19,18 +19,19 @@
 
 namespace mt {
 
-/// The [model] section binds straight to the model's own options (nn/transformer.h); the
-/// vocabulary sizes are filled in when the vocabularies are known. model.layers sets both stacks.
-/// These are the defaults of a config (a small model), not of nn::TransformerOptions.
-nn::TransformerOptions default_model_options();
-
 enum class TokenizerKind { kWhitespace, kSentencePiece };
 /// What preparing the training set does with a pair that cleaning skips (data/cleaning.h).
 enum class BadPairs { kSkip, kError };
 
+/// The files of one split (keys data.SPLIT_src, data.SPLIT_tgt, data.SPLIT_tsv): two aligned
+/// files, plain or .gz, or one file of source<TAB>target lines; all empty: no such split.
+struct SplitFiles {
+  std::string src, tgt;
+  std::string tsv;
+};
+
 struct DataConfig {
-  std::string train_src, train_tgt, valid_src, valid_tgt, test_src, test_tgt;  // plain or .gz
-  std::string train_tsv, valid_tsv, test_tsv;  // alternative to the *_src/*_tgt pairs
+  SplitFiles train, valid, test;
   std::string corpora;  // several training corpora: "SRC TGT [weight=W], TSV [weight=W], ..."
   std::string cache_dir;  // where prepared training sets live; "": default_cache_dir()
   bool lowercase = false;  // Unicode lowercasing of every side, references included
@@ -104,7 +105,10 @@ struct DecodeConfig {
 };
 
 struct Config {
-  nn::TransformerOptions model = default_model_options();
+  /// The [model] section binds straight to the model's own options and their defaults
+  /// (nn/transformer.h, nn/layer_options.h); the vocabulary sizes are filled in when the
+  /// vocabularies are known.
+  nn::TransformerOptions model;
   DataConfig data;
   OptimConfig optim;
   TrainConfig train;

@@ -54,7 +54,8 @@ void validate_model(const Config& c, const Checker& k) {
   k.require(m.heads >= 1, "model.heads", ">= 1", m.heads);
   MT_CHECK(m.d_model % m.heads == 0, k.at("model.d_model"), " = ", m.d_model, " is not divisible by model.heads = ",
            m.heads, " (", k.at("model.heads").substr(0, k.at("model.heads").rfind(": ")), ")");
-  k.require(c.model.encoder_layers >= 1, "model.layers", ">= 1", c.model.encoder_layers);
+  k.require(c.model.encoder_layers >= 1, "model.encoder_layers", ">= 1", c.model.encoder_layers);
+  k.require(c.model.decoder_layers >= 1, "model.decoder_layers", ">= 1", c.model.decoder_layers);
   k.require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
   k.require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
   auto require_registered = [&](const std::vector<std::string>& names, const std::string& key, const char* what,
@@ -66,7 +67,7 @@ void validate_model(const Config& c, const Checker& k) {
   };
   require_registered(nn::feed_forward_names(), "model.feed_forward", "block", m.feed_forward);
   require_registered(nn::norm_names(), "model.norm", "norm", m.norm);
-  k.require(c.model.max_len >= 2, "model.max_positions", ">= 2", c.model.max_len);
+  k.require(c.model.max_positions >= 2, "model.max_positions", ">= 2", c.model.max_positions);
 }
 
 void validate_tokenizer(const DataConfig& d, const Checker& k) {
@@ -99,12 +100,12 @@ void validate_data(const Config& c, const Checker& k) {
   k.require(d.min_freq >= 1, "data.min_freq", ">= 1", d.min_freq);
   k.require(d.max_vocab == 0 || d.max_vocab > 4, "data.max_vocab", "0 or more than the 4 special tokens", d.max_vocab);
   k.require(d.max_len >= 1, "data.max_len", ">= 1", d.max_len);
-  MT_CHECK(d.max_len < c.model.max_len, k.at("data.max_len"), " = ", d.max_len,
-           " must be below model.max_positions = ", c.model.max_len, " (a target also holds <bos>)");
+  MT_CHECK(d.max_len < c.model.max_positions, k.at("data.max_len"), " = ", d.max_len,
+           " must be below model.max_positions = ", c.model.max_positions, " (a target also holds <bos>)");
   k.require(d.max_ratio >= 0.0f, "data.max_ratio", ">= 0 (0: no limit)", d.max_ratio);
   k.require(d.spm_max_lines >= 0, "data.spm_max_lines", ">= 0 (0: every line)", d.spm_max_lines);
   if (!d.corpora.empty()) {
-    MT_CHECK(d.train_src.empty() && d.train_tsv.empty(), k.at("data.corpora"),
+    MT_CHECK(d.train.src.empty() && d.train.tsv.empty(), k.at("data.corpora"),
              ": give data.corpora or data.train_src/_tgt or data.train_tsv, not both");
     try {
       training_corpora(d);
@@ -114,11 +115,9 @@ void validate_data(const Config& c, const Checker& k) {
   }
   k.require(d.max_tokens >= d.max_len + 1, "data.max_tokens", str("at least data.max_len + 1 = ", d.max_len + 1),
             d.max_tokens);
-  for (const char* split : {"train", "valid", "test"}) {
-    const std::string s = split;
-    const std::string& src = s == "train" ? d.train_src : s == "valid" ? d.valid_src : d.test_src;
-    const std::string& tgt = s == "train" ? d.train_tgt : s == "valid" ? d.valid_tgt : d.test_tgt;
-    const std::string& tsv = s == "train" ? d.train_tsv : s == "valid" ? d.valid_tsv : d.test_tsv;
+  for (const auto& [s, files] : {std::pair<std::string, const SplitFiles*>{"train", &d.train}, {"valid", &d.valid},
+                                 {"test", &d.test}}) {
+    const std::string &src = files->src, &tgt = files->tgt, &tsv = files->tsv;
     MT_CHECK(src.empty() == tgt.empty(), k.at("data." + s + (src.empty() ? "_tgt" : "_src")), " is set but data.", s,
              src.empty() ? "_src" : "_tgt", " is not");
     MT_CHECK(src.empty() || tsv.empty(), k.at("data." + s + "_tsv"), ": give data.", s, "_src/_tgt or data.", s,
@@ -184,16 +183,10 @@ void validate(const Config& c) {
 
 std::vector<data::CorpusFiles> training_corpora(const DataConfig& d) {
   if (d.corpora.empty()) {
-    MT_CHECK(!d.train_tsv.empty() || !d.train_src.empty(), "config: give data.train_src and data.train_tgt, ",
+    MT_CHECK(!d.train.tsv.empty() || !d.train.src.empty(), "config: give data.train_src and data.train_tgt, ",
              "data.train_tsv, or data.corpora");
-    data::CorpusFiles one;
-    if (d.train_tsv.empty()) {
-      one.src = d.train_src;
-      one.tgt = d.train_tgt;
-    } else {
-      one.tsv = d.train_tsv;
-    }
-    return {one};
+    if (!d.train.tsv.empty()) return {data::CorpusFiles{.tsv = d.train.tsv}};
+    return {data::CorpusFiles{.src = d.train.src, .tgt = d.train.tgt}};
   }
   std::vector<data::CorpusFiles> corpora;
   std::istringstream list(d.corpora);

@@ -19,7 +19,8 @@ template <typename C, typename Visit>
 void visit_model_options(C& c, const Visit& v) {
   v("model.d_model", c.model.layer.d_model, "model width D (divisible by model.heads)");
   v("model.heads", c.model.layer.heads, "attention heads H");
-  v("model.layers", c.model.encoder_layers, "layers in the encoder and in the decoder");
+  v("model.encoder_layers", c.model.encoder_layers, "layers in the encoder");
+  v("model.decoder_layers", c.model.decoder_layers, "layers in the decoder");
   v("model.ff_dim", c.model.layer.ff_dim, "feed-forward width F");
   v("model.dropout", c.model.layer.dropout, "dropout probability, in [0, 1)");
   v("model.activation", c.model.layer.activation, "feed-forward activation: relu or gelu");
@@ -30,22 +31,22 @@ void visit_model_options(C& c, const Visit& v) {
   v("model.norm_first", c.model.layer.norm_first, "pre-LN layers instead of post-LN");
   v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
   v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
-  v("model.max_positions", c.model.max_len, "longest sequence the positions cover");
+  v("model.max_positions", c.model.max_positions, "longest sequence the positions cover");
   v("model.embedding_init", c.model.embedding_init,
     "embedding tables: normal (N(0,1), as torch.nn.Embedding) or scaled (N(0,1/D), as Vaswani et al. and fairseq)");
 }
 
 template <typename C, typename Visit>
 void visit_data_options(C& c, const Visit& v) {
-  v("data.train_src", c.data.train_src, "training source file, one sentence per line");
-  v("data.train_tgt", c.data.train_tgt, "training target file, aligned with train_src");
-  v("data.valid_src", c.data.valid_src, "validation source file");
-  v("data.valid_tgt", c.data.valid_tgt, "validation target file");
-  v("data.test_src", c.data.test_src, "test source file (evaluated at the end of training)");
-  v("data.test_tgt", c.data.test_tgt, "test target file");
-  v("data.train_tsv", c.data.train_tsv, "training pairs as source<TAB>target (instead of train_src/train_tgt)");
-  v("data.valid_tsv", c.data.valid_tsv, "validation pairs as TSV");
-  v("data.test_tsv", c.data.test_tsv, "test pairs as TSV");
+  v("data.train_src", c.data.train.src, "training source file, one sentence per line");
+  v("data.train_tgt", c.data.train.tgt, "training target file, aligned with train_src");
+  v("data.valid_src", c.data.valid.src, "validation source file");
+  v("data.valid_tgt", c.data.valid.tgt, "validation target file");
+  v("data.test_src", c.data.test.src, "test source file (evaluated at the end of training)");
+  v("data.test_tgt", c.data.test.tgt, "test target file");
+  v("data.train_tsv", c.data.train.tsv, "training pairs as source<TAB>target (instead of train_src/train_tgt)");
+  v("data.valid_tsv", c.data.valid.tsv, "validation pairs as TSV");
+  v("data.test_tsv", c.data.test.tsv, "test pairs as TSV");
   v("data.corpora", c.data.corpora,
     "several training corpora instead of train_src/_tgt or train_tsv: a comma-separated list of 'SRC TGT' "
     "or 'FILE.tsv', each optionally followed by weight=W (each pair drawn W times per epoch; 0.5: half of them)");

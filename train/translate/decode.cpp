@@ -124,7 +124,7 @@ int64_t output_limit(const DecodeOptions& o, int64_t source_len, int64_t positio
 std::vector<NBest> greedy_search(nn::Transformer& model, const IntTensor& src, const DecodeOptions& o) {
   const Inference scope(model);
   const int64_t b = src.shape[0];
-  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_len);
+  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_positions);
   const int64_t steps = *std::max_element(limit.begin(), limit.end());
   nn::DecoderCache cache = model.start_decoding(model.encode(src), src, steps);
   std::vector<Hypothesis> out(b);
@@ -181,7 +181,7 @@ std::vector<NBest> beam_search(nn::Transformer& model, const IntTensor& src, con
   MT_CHECK(o.beam >= 1, "decode: beam must be >= 1, got ", o.beam);
   const Inference scope(model);
   const int64_t b = src.shape[0], k = o.beam;
-  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_len);
+  const std::vector<int64_t> limit = output_limits(src, o, model.options.max_positions);
   const int64_t steps = *std::max_element(limit.begin(), limit.end());
   std::vector<int64_t> repeat;  // row r: sentence r / k, beam r % k
   for (int64_t i = 0; i < b; ++i)

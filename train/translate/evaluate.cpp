@@ -19,8 +19,8 @@ std::vector<std::vector<int32_t>> encode_sources(const nn::Transformer& model, c
   std::vector<std::vector<int32_t>> ids;
   for (const std::string& text : sources) {
     std::vector<int32_t> s = codec.encode_source(text);
-    if (static_cast<int64_t>(s.size()) > model.options.max_len) {
-      s.resize(model.options.max_len);
+    if (static_cast<int64_t>(s.size()) > model.options.max_positions) {
+      s.resize(model.options.max_positions);
       if (cut != nullptr) ++*cut;
     }
     ids.push_back(std::move(s));
@@ -43,8 +43,8 @@ double teacher_forced_loss(nn::Transformer& model, const data::Codec& codec,
   const nn::EvalMode eval(model);
   NoGradGuard no_grad;
   const data::Examples examples = data::Examples::in_memory(
-      data::encode_pairs(pairs, codec.src_vocab, codec.tgt_vocab, model.options.max_len - 1, nullptr));
-  const data::Batcher batcher(examples, std::max<int64_t>(max_tokens, model.options.max_len), 0);
+      data::encode_pairs(pairs, codec.src_vocab, codec.tgt_vocab, model.options.max_positions - 1, nullptr));
+  const data::Batcher batcher(examples, std::max<int64_t>(max_tokens, model.options.max_positions), 0);
   double total = 0.0;
   int64_t tokens = 0;
   for (const auto& indices : batcher.sorted_batches()) {

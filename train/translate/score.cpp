@@ -16,7 +16,7 @@ std::vector<PairScore> score_pairs(nn::Transformer& model, const data::Codec& co
                                    const std::vector<data::TextPair>& pairs, int64_t max_tokens) {
   const nn::EvalMode eval(model);
   NoGradGuard no_grad;
-  const auto positions = static_cast<size_t>(model.options.max_len);
+  const auto positions = static_cast<size_t>(model.options.max_positions);
   std::vector<PairScore> scores(pairs.size());
   std::vector<data::Example> examples;
   std::vector<int64_t> pair_of;  // the pair of each example
@@ -36,7 +36,7 @@ std::vector<PairScore> score_pairs(nn::Transformer& model, const data::Codec& co
   const data::Examples set = data::Examples::in_memory(examples);
   std::vector<int64_t> cost;
   for (const data::Example& e : examples) cost.push_back(static_cast<int64_t>(std::max(e.src.size(), e.tgt.size() + 1)));
-  for (const std::vector<int64_t>& rows : data::length_batches(cost, std::max<int64_t>(max_tokens, model.options.max_len))) {
+  for (const std::vector<int64_t>& rows : data::length_batches(cost, std::max<int64_t>(max_tokens, model.options.max_positions))) {
     const data::Batch batch = data::make_batch(set, rows);
     const nn::TargetLogits out = model.forward_targets(batch.src, batch.src_layout, batch.tgt_in, batch.tgt_layout, batch.tgt_out);
     const Tensor logp = log_softmax(out.logits);  // [R, V]
