@@ -13,16 +13,14 @@ namespace {
 
 // Fisher-Yates with the counter-based generator: the same (seed, stream) gives the same order
 // on every platform.
+// `part` picks 2³² counters of the stream (random.h's table says which part is which).
 template <typename T>
-void shuffle(std::vector<T>& items, uint64_t seed, uint64_t stream) {
+void shuffle(std::vector<T>& items, const RandomStream& stream, uint64_t seed, uint64_t part) {
   for (size_t i = items.size(); i > 1; --i) {
-    const size_t j = random_bits(seed, stream * 0x100000000ull + i) % i;
+    const size_t j = stream.bits(seed, part * 0x100000000ull + i) % i;
     std::swap(items[i - 1], items[j]);
   }
 }
-
-// The seed of the weighted corpora's draws: a stream of its own, apart from the epoch's shuffles.
-constexpr uint64_t kWeightDraws = 0x57E1'6A7D'0C0B'9A11ull;
 
 }  // namespace
 
@@ -93,7 +91,7 @@ std::vector<int64_t> Batcher::epoch_pairs(int64_t epoch) const {
     if (extra == 0) continue;
     std::vector<int64_t> drawn(n);
     std::iota(drawn.begin(), drawn.end(), first);
-    shuffle(drawn, seed_ ^ kWeightDraws, static_cast<uint64_t>(epoch) << 16 | static_cast<uint64_t>(c));
+    shuffle(drawn, streams::kCorpusWeights, seed_, static_cast<uint64_t>(epoch) << 16 | static_cast<uint64_t>(c));
     drawn.resize(extra);
     std::sort(drawn.begin(), drawn.end());
     pairs.insert(pairs.end(), drawn.begin(), drawn.end());
@@ -112,11 +110,11 @@ std::vector<std::vector<int64_t>> length_batches(const std::vector<int64_t>& len
 
 std::vector<std::vector<int64_t>> Batcher::epoch_batches(int64_t epoch) const {
   std::vector<int64_t> order = epoch_pairs(epoch);
-  const uint64_t stream = 2 * static_cast<uint64_t>(epoch);
-  shuffle(order, seed_, stream);  // random order among equal lengths
+  const uint64_t part = 2 * static_cast<uint64_t>(epoch);
+  shuffle(order, streams::kBatchOrder, seed_, part);  // random order among equal lengths
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return cost(a) < cost(b); });
   std::vector<std::vector<int64_t>> batches = cut_batches(order, [&](int64_t i) { return cost(i); }, max_tokens_);
-  shuffle(batches, seed_, stream + 1);
+  shuffle(batches, streams::kBatchOrder, seed_, part + 1);
   return batches;
 }
 

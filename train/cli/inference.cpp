@@ -100,7 +100,8 @@ int run_score(const std::vector<std::string>& args) {
   MT_CHECK(vm.count("src") == vm.count("tgt") && !(vm.count("src") && vm.count("tsv")),
            "command line: give --src FILE and --tgt FILE, or --tsv FILE (or source<TAB>translation lines on stdin)");
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
-  const int64_t max_tokens = vm.count("batch-tokens") ? vm["batch-tokens"].as<int64_t>() : 4 * loaded.config.data.max_tokens;
+  const int64_t max_tokens =
+      vm.count("batch-tokens") ? vm["batch-tokens"].as<int64_t>() : inference_batch_tokens(loaded.config.data);
   MT_CHECK(max_tokens >= 1, "command line: --batch-tokens must be >= 1, got ", max_tokens);
   use_threads(vm);
   const bool jsonl = jsonl_format(vm);

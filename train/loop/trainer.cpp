@@ -115,7 +115,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
 
 DecodeOptions test_decoding(const Config& c) {
   return {.beam = c.decode.beam, .length_penalty = c.decode.length_penalty, .max_len_a = c.decode.max_len_a,
-          .max_len_b = c.decode.max_len_b, .max_tokens = 4 * c.data.max_tokens};
+          .max_len_b = c.decode.max_len_b, .max_tokens = inference_batch_tokens(c.data)};
 }
 
 std::string stop_reason_text(StopReason reason) {

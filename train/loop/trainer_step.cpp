@@ -11,11 +11,11 @@
 namespace mt {
 namespace {
 
-// The dropout draws of micro-batch `micro` of step `step` come from a stream of their own, so
-// they are the same whichever rank computes it and whatever ran before.
+// The dropout draws of micro-batch `micro` of step `step` come from a seed of their own
+// (streams::kDropout), so they are the same whichever rank computes it and whatever ran before.
 void key_dropout(int64_t seed, int64_t step, int64_t micro) {
-  const uint64_t stream = static_cast<uint64_t>(step) << 24 | static_cast<uint64_t>(micro);
-  set_random_state(random_bits(static_cast<uint64_t>(seed) ^ 0xD6E8FEB86659FD93ull, stream), 0);
+  const uint64_t counter = static_cast<uint64_t>(step) << 24 | static_cast<uint64_t>(micro);
+  set_random_state(streams::kDropout.bits(static_cast<uint64_t>(seed), counter), 0);
 }
 
 }  // namespace

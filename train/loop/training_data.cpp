@@ -82,10 +82,10 @@ void TrainingData::keep_text_for_sampling() {
 }
 
 void TrainingData::draw(int64_t epoch) {
-  // One seed per (run seed, epoch, side), from the counter-based generator.
+  // One seed per (run seed, epoch, side).
   const auto seed = [&](uint64_t side) {
-    const uint64_t stream = 0x5A3Dull << 40 | static_cast<uint64_t>(epoch) << 1 | side;
-    return static_cast<uint32_t>(random_bits(static_cast<uint64_t>(config_.train.seed), stream));
+    const uint64_t counter = static_cast<uint64_t>(epoch) << 1 | side;
+    return static_cast<uint32_t>(streams::kSubwordSampling.bits(static_cast<uint64_t>(config_.train.seed), counter));
   };
   std::vector<data::Example> examples;
   std::vector<int64_t> corpus_first = {0};

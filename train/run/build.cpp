@@ -14,7 +14,7 @@ nn::TransformerOptions model_options(const Config& c, int64_t src_vocab, int64_t
 }
 
 std::unique_ptr<nn::Transformer> build_model(const Config& config, const data::Codec& codec) {
-  manual_seed(static_cast<uint64_t>(config.train.seed));
+  manual_seed(static_cast<uint64_t>(config.train.seed) ^ streams::kWeights.key);
   const int64_t src_vocab = codec.src_vocab.size(), tgt_vocab = codec.tgt_vocab.size();
   try {
     return std::make_unique<nn::Transformer>(model_options(config, src_vocab, tgt_vocab));

@@ -123,6 +123,12 @@ struct Config {
 /// A malformed list is an error naming the corpus and what is wrong.
 std::vector<data::CorpusFiles> training_corpora(const DataConfig& data);
 
+/// Decoding and scoring batches hold this many times data.max_tokens: they keep no gradients and
+/// no activations for a backward pass, so a larger batch fits where a training batch did.
+constexpr int64_t kInferenceBatchScale = 4;
+/// The token budget of a decoding or scoring batch: kInferenceBatchScale x data.max_tokens.
+inline int64_t inference_batch_tokens(const DataConfig& d) { return kInferenceBatchScale * d.max_tokens; }
+
 /// The cleaning of the training corpora the data options ask for (data.max_len, data.max_ratio).
 inline data::CleaningOptions cleaning_options(const DataConfig& d) { return {.max_len = d.max_len, .max_ratio = d.max_ratio}; }
 

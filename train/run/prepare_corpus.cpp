@@ -21,9 +21,6 @@ namespace mt::prepare_detail {
 namespace {
 
 constexpr int64_t kChunk = 1 << 14;  // pairs encoded at once
-// The seed of the SentencePiece sample: fixed, so the sample depends on the corpora alone.
-constexpr uint64_t kSampleSeed = 0x5E17'7E9C'E5A3'D1E5ull;
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -37,7 +34,7 @@ struct LineSample {
   void add(const std::string& line) {
     const int64_t k = seen++;
     if (max == 0 || k < max) return lines.push_back(line);
-    const auto j = static_cast<int64_t>(random_bits(kSampleSeed, static_cast<uint64_t>(k)) % static_cast<uint64_t>(k + 1));
+    const auto j = static_cast<int64_t>(streams::kTokenizerSample.bits(0, static_cast<uint64_t>(k)) % static_cast<uint64_t>(k + 1));
     if (j < max) lines[j] = line;
   }
 };
