@@ -1,6 +1,6 @@
 // gradcheck: compares an op's analytic gradients with central differences, for tests and for
 // users writing their own ops. L = Σ f(x)·R for a fixed random R; each input element is moved
-// by ±eps and (L+ - L-)/(2·eps) is accumulated in double. Read next: tests/test_gradcheck.cpp.
+// by ±eps and (L+ - L-)/(2·eps) is accumulated in double. Read next: tests/autograd/test_gradcheck.cpp.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 # best_model.safetensors (greedy and beam 4), then of the average of its last N kept checkpoints
 # (train.keep_last) for each N given, beam 4. Prints one line per model.
 #   bench/average_gain.sh RUN_DIR [N ...]     (defaults: N = 2 3 5; test2016 of Multi30k)
-# Needs a Release build in build/ and the data (tools/fetch_multi30k.sh).
+# Needs a Release build in build/ and the data (scripts/fetch_multi30k.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=$1

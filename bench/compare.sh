@@ -8,7 +8,7 @@
 # The machine is shared and noisy (one run's ratio moves by a quarter), so each preset runs
 # ROUNDS pairs back to back (PyTorch, then ours) and the summary gives the median of each column:
 # a ratio is only ever taken between the two halves of one pair.
-# Needs python3-torch and OpenBLAS (tools/setup.sh --bench); run from the repository root.
+# Needs python3-torch and OpenBLAS (scripts/setup.sh --bench); run from the repository root.
 set -euo pipefail
 build=${1:-build}
 shift || true

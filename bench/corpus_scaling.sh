@@ -6,14 +6,14 @@
 # prepares the training set) and on a second run in a new run directory (which reuses it), the
 # peak RSS and peak anonymous memory of each (bench/peak_memory.py; the prepared set's mapped
 # pages count in RSS, not in anonymous memory), the prepared set's size on disk, and the tokens/s
-# of the first 50 steps (a third run, reusing the set). Needs tools/fetch_multi30k.sh and
+# of the first 50 steps (a third run, reusing the set). Needs scripts/fetch_multi30k.sh and
 # python3; about 10 minutes on 2 cores, and 2 GB of scratch disk.
 #   bench/corpus_scaling.sh [COPIES ...]      from the repository root, after building build/
 set -euo pipefail
 copies=("$@")
 [[ ${#copies[@]} -gt 0 ]] || copies=(10 100)
 bin=$(realpath build/minitrans)
-[[ -f data/multi30k/train.de.gz ]] || { echo "corpus_scaling: run tools/fetch_multi30k.sh first" >&2; exit 1; }
+[[ -f data/multi30k/train.de.gz ]] || { echo "corpus_scaling: run scripts/fetch_multi30k.sh first" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"

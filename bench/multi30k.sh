@@ -5,7 +5,7 @@
 # on test_2016_flickr (the same decoder and sacreBLEU-style scorer for both): greedy and beam 4,
 # detokenized cased BLEU and chrF. Prints one line per system and decoding.
 #   bench/multi30k.sh [MINUTES] [OUT_DIR]        (defaults: 15, runs/bench-multi30k)
-# Needs the data (tools/fetch_multi30k.sh), a Release build in build/, tools/setup.sh --bench.
+# Needs the data (scripts/fetch_multi30k.sh), a Release build in build/, scripts/setup.sh --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-15}

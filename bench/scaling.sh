@@ -4,7 +4,7 @@
 # each pair's ms/step (training time only: validation is off until the final one) and the
 # median tokens/s ratio, ranks over threads. Two workloads: the small preset's model and batch
 # (D=256, 8 heads, 3+3 layers, F=512, 1792-token batches) on the toy corpus, and the Multi30k
-# recipe (configs/multi30k.ini; needs tools/fetch_multi30k.sh).
+# recipe (configs/multi30k.ini; needs scripts/fetch_multi30k.sh).
 #   bench/scaling.sh [PAIRS] [STEPS]      from the repository root, after building build/
 set -euo pipefail
 pairs=${1:-3} steps=${2:-40}
@@ -49,5 +49,5 @@ echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc
 if [[ -f data/multi30k/train.de.gz ]]; then
   run_pairs multi30k "${multi30k[@]}"
 else
-  echo "multi30k: skipped (run tools/fetch_multi30k.sh first)"
+  echo "multi30k: skipped (run scripts/fetch_multi30k.sh first)"
 fi

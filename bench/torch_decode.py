@@ -3,7 +3,7 @@
 over the whole prefix), for comparison with minitrans' cached decoder.
 
 Loads a minitrans run directory (config.ini, vocabularies, best weights) into the reference
-model of tools/reference_model.py, translates a file in batches, prints the translations to
+model of tools/pytorch/reference_model.py, translates a file in batches, prints the translations to
 --out and one JSON line with the time. The batching is `minitrans bench --decode`'s: sentences
 in length order (stable), --batch at a time, the first batch decoded once before the clock
 starts, and at most --max-len tokens. Needs python3-torch.

@@ -3,7 +3,7 @@
 
 Takes a minitrans run directory of configs/multi30k.ini (its config.ini, SentencePiece model
 and vocabularies) and trains the same model on the same data, cut into pieces by the same
-SentencePiece model, with the same recipe: the architecture of tools/reference_model.py
+SentencePiece model, with the same recipe: the architecture of tools/pytorch/reference_model.py
 (torch.nn.Transformer, whose weights are interchangeable with minitrans'), the embedding init,
 tied output, dropout, label smoothing, Adam with minitrans' Noam schedule and peak, gradient
 clipping, the weight average (train.ema), and batches made by minitrans' policy (shuffle, sort
@@ -13,7 +13,7 @@ so the same kind of batches, not the same ones). It stops after the step that cr
 writes OUT_DIR as a minitrans run directory with the averaged weights as best_model.safetensors,
 so that `minitrans eval --checkpoint OUT_DIR` decodes and scores it exactly as minitrans' own.
 Prints one JSON line: steps, epochs, seconds, target tokens/s. Needs python3-torch and
-python3-sentencepiece (tools/setup.sh --bench).
+python3-sentencepiece (scripts/setup.sh --bench).
 Usage: torch_multi30k.py RUN_DIR OUT_DIR [--minutes 15] [--threads 2] [--seed 1]
 """
 import argparse

@@ -24,7 +24,7 @@ DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
 Tensor DecoderLayer::forward(const Tensor& y, const SequenceLayout& layout, const Tensor& memory,
                              const SequenceLayout& memory_layout) const {
   auto self_attention = [&](const Tensor& h) {
-    return self_attn->observed(self_attn->self_attention(h, layout, /*causal=*/true));
+    return self_attn->observed(self_attn->self_attention(h, layout, {.causal = true}));
   };
   auto cross_attention = [&](const Tensor& h) {
     return cross_attn->observed(cross_attn->cross_attention(h, layout, memory, memory_layout));

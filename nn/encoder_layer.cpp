@@ -19,7 +19,7 @@ EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
 
 Tensor EncoderLayer::forward(const Tensor& x, const SequenceLayout& layout) const {
   auto self_attention = [&](const Tensor& h) {
-    return self_attn->observed(self_attn->self_attention(h, layout, /*causal=*/false));
+    return self_attn->observed(self_attn->self_attention(h, layout));
   };
   auto feed_forward = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
   if (options.norm_first) {

@@ -19,13 +19,13 @@ MultiHeadAttention::MultiHeadAttention(int64_t d, int64_t h, float dropout, Atte
   attn_dropout = register_module("attn_dropout", std::make_shared<Dropout>(dropout));
 }
 
-Tensor MultiHeadAttention::self_attention(const Tensor& x, const SequenceLayout& layout, bool causal,
-                                          Tensor* weights) const {
+Tensor MultiHeadAttention::self_attention(const Tensor& x, const SequenceLayout& layout,
+                                          const SelfAttentionOptions& options) const {
   MT_CHECK(x.dim() == 2 && x.size(1) == dim, "MultiHeadAttention: x ", x.shape(), " is not [N, ", dim, "]");
   const Tensor qkv = to_blocks(project_qkv(x), layout);  // one product for Q, K and V: [B, L, 3D]
   const bool fused = impl == AttentionImpl::kFused;
   return run([&](const AttentionOptions& o) { return fused ? mt::self_attention(qkv, o) : self_attention_reference(qkv, o); },
-             layout, {.key_padding = &layout.padding, .causal = causal}, weights);
+             layout, {.key_padding = &layout.padding, .causal = options.causal}, options.weights);
 }
 
 Tensor MultiHeadAttention::cross_attention(const Tensor& x, const SequenceLayout& queries, const Tensor& memory,
@@ -53,7 +53,7 @@ Tensor MultiHeadAttention::project_qkv(const Tensor& x) const { return project_p
 Tensor MultiHeadAttention::project_q(const Tensor& x) const { return project_parts(*this, x, 0, 1); }
 Tensor MultiHeadAttention::project_kv(const Tensor& memory) const { return project_parts(*this, memory, 1, 2); }
 
-Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const Masks& masks,
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const AttentionMasks& masks,
                                   Tensor* weights) const {
   const bool fused = impl == AttentionImpl::kFused;
   return run([&](const AttentionOptions& o) { return fused ? attention(q, kv, o) : attention_reference(q, kv, o); },
@@ -61,7 +61,7 @@ Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const Seque
 }
 
 template <typename Op>
-Tensor MultiHeadAttention::run(const Op& op, const SequenceLayout& queries, const Masks& masks, Tensor* weights) const {
+Tensor MultiHeadAttention::run(const Op& op, const SequenceLayout& queries, const AttentionMasks& masks, Tensor* weights) const {
   Observer* observer = current_observer();
   Tensor observed;  // an observer sees the weights even when the caller did not ask for them
   if (observer && !weights) weights = &observed;

@@ -20,13 +20,27 @@
 
 namespace mt::nn {
 
+/// How a self-attention call runs: causal (a position never attends to a later one), and
+/// where the attention weights [B, H, L, L] go, if anywhere.
+struct SelfAttentionOptions {
+  bool causal = false;
+  Tensor* weights = nullptr;
+};
+
+/// Which keys a query may not see: those marked in key_padding [B, S] (null: none), and with
+/// causal, those after its own position.
+struct AttentionMasks {
+  const IntTensor* key_padding = nullptr;
+  bool causal = false;
+};
+
 class MultiHeadAttention : public Module {
  public:
   MultiHeadAttention(int64_t dim, int64_t heads, float dropout = 0.0f, AttentionImpl impl = AttentionImpl::kFused);
 
-  /// x: [N, D], the rows of `layout`, attending to each other (causal: never to a later
-  /// position) -> [N, D]. If `weights` is given it receives the attention weights [B, H, L, L].
-  Tensor self_attention(const Tensor& x, const SequenceLayout& layout, bool causal, Tensor* weights = nullptr) const;
+  /// x: [N, D], the rows of `layout`, attending to each other -> [N, D]:
+  ///   self_attention(x, layout, {.causal = true})
+  Tensor self_attention(const Tensor& x, const SequenceLayout& layout, const SelfAttentionOptions& options = {}) const;
   /// x: [N, D], the rows of `queries`, attending to memory [M, D], the rows of `keys` -> [N, D].
   Tensor cross_attention(const Tensor& x, const SequenceLayout& queries, const Tensor& memory,
                          const SequenceLayout& keys, Tensor* weights = nullptr) const;
@@ -37,16 +51,10 @@ class MultiHeadAttention : public Module {
   Tensor project_q(const Tensor& x) const;
   Tensor project_kv(const Tensor& memory) const;
 
-  /// Which keys a query may not see: those marked in key_padding [B, S] (null: none), and with
-  /// causal, those after its own position.
-  struct Masks {
-    const IntTensor* key_padding = nullptr;
-    bool causal = false;
-  };
   /// Queries q [B, T, D] attend to keys and values kv [B, S, 2D] (both laid out as blocks), then
   /// the output projection on the rows of `queries` -> [N, D]. Incremental decoding calls it with
   /// its cached keys and values.
-  Tensor attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const Masks& masks,
+  Tensor attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const AttentionMasks& masks,
                 Tensor* weights = nullptr) const;
 
   const int64_t dim, heads, head_dim;
@@ -64,7 +72,7 @@ class MultiHeadAttention : public Module {
   // Runs `op` (the attention op, given its options) under `masks`, then the output projection;
   // an observer sees the weights.
   template <typename Op>
-  Tensor run(const Op& op, const SequenceLayout& queries, const Masks& masks, Tensor* weights) const;
+  Tensor run(const Op& op, const SequenceLayout& queries, const AttentionMasks& masks, Tensor* weights) const;
 };
 
 }  // namespace mt::nn

@@ -4,7 +4,7 @@
 //   EncoderDecoder: both stacks, saved as "transformer.*" (torch.nn.Transformer).
 //   Transformer: embeddings scaled by sqrt(D) plus positions, dropout, the stacks, and the
 //     output projection "generator" (optionally tied to the target embedding).
-// Parameter names and shapes equal the state_dict of tools/reference_model.py, so weights move
+// Parameter names and shapes equal the state_dict of tools/pytorch/reference_model.py, so weights move
 // between minitrans and PyTorch. Read next: ../train/optim/optimizer.h.
 #pragma once
 

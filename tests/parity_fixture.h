@@ -1,6 +1,6 @@
 // The Transformer configuration a parity fixture describes in its metadata (written by
-// tools/gen_parity.py), and its integer tensors; shared by tests/nn/test_parity.cpp and
-// tests/roundtrip_writer.cpp.
+// tools/pytorch/gen_parity.py), and its integer tensors; shared by tests/nn/test_parity.cpp and
+// tests/nn/roundtrip_writer.cpp.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // Test helpers: PyTorch-made fixtures (tests/reference/ops.txt, written by
-// tools/gen_reference.py), closeness checks that name the first mismatch, and a gradcheck
+// tools/pytorch/gen_reference.py), closeness checks that name the first mismatch, and a gradcheck
 // wrapper. Header-only so each test file stays self-contained.
 #pragma once
 
@@ -25,7 +25,7 @@ inline const std::map<std::string, std::pair<Shape, std::vector<float>>>& fixtur
     std::map<std::string, std::pair<Shape, std::vector<float>>> out;
     const std::string path = std::string(MT_REFERENCE_DIR) + "/ops.txt";
     std::ifstream file(path);
-    MT_CHECK(file.good(), "cannot open ", path, " (run tools/gen_reference.py)");
+    MT_CHECK(file.good(), "cannot open ", path, " (run tools/pytorch/gen_reference.py)");
     std::string line;
     while (std::getline(file, line)) {
       if (line.empty() || line[0] == '#') continue;

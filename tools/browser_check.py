@@ -109,7 +109,7 @@ def main():
 
     browser = chromium()
     if not browser:
-        print("skipped: no chromium (tools/setup.sh --tests installs it)")
+        print("skipped: no chromium (scripts/setup.sh --tests installs it)")
         return 77
     path = os.path.abspath(args.file)
     with open(path, encoding="utf-8") as f:

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Prints the structure figures that issue 14 holds the code to, from the sources themselves:
-the longest functions, the .cpp files over 300 lines outside autograd/kernels/, the length of the
-fused attention op, and the lines of nn/ that mention packing.
+"""Prints the structure figures that the code is held to, from the sources themselves: the longest
+functions, the .cpp files over 300 lines outside autograd/kernels/, the length of the fused
+attention op, the lines of nn/ that mention packing, includes against the rooms' direction,
+attention calls with positional flags, folder names read as build output, and tests/ mirroring
+the rooms of the code.
 Run from the repository root:  /usr/bin/python3 tools/code_figures.py [--max-function 80] [--check]
 With --check it exits 1 when a figure is over its limit.
 """
@@ -54,7 +56,7 @@ ALLOWED = {
     "train/run": ["autograd/", "nn/", "data/", "train/optim/", "train/run/"],
     "train/translate": ["autograd/", "nn/", "data/", "train/translate/"],
     "train/insight": ["autograd/", "nn/", "data/", "train/optim/", "train/run/", "train/translate/", "train/insight/"],
-    "train/dist": ["autograd/", "train/dist/"],
+    "train/distributed": ["autograd/", "train/distributed/"],
     "train/loop": ["autograd/", "nn/", "data/", "train/"],
     "train/cli": ["autograd/", "nn/", "data/", "train/"],
 }
@@ -76,6 +78,66 @@ def include_breaks(sources):
             if kernels or not any(target.startswith(a) for a in ALLOWED[room]):
                 breaks.append(f"{p}:{i + 1} includes {target}")
     return breaks
+
+
+ATTENTION_OPS = r"(?<![\w.>:])(self_attention|attention)(_reference)?\s*\("
+
+
+def call_arguments(text, open_paren):
+    """The top-level arguments of the call whose '(' is at open_paren."""
+    args, depth, start = [], 0, open_paren + 1
+    for i in range(open_paren, len(text)):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append(text[start:i].strip())
+                return args
+        elif ch == "," and depth == 1:
+            args.append(text[start:i].strip())
+            start = i + 1
+    return args
+
+
+def attention_flags(paths):
+    """Calls of the attention ops that pass flags or pointers by position instead of the options
+    struct: an argument that is true, false or nullptr, or more than three arguments."""
+    found = []
+    for p in paths:
+        text = strip(p.read_text())
+        for m in re.finditer(ATTENTION_OPS, text):
+            args = call_arguments(text, m.end() - 1)
+            if any(re.fullmatch(r"true|false|nullptr", a) for a in args) or len(args) > 3:
+                found.append(f"{p}:{text.count(chr(10), 0, m.start()) + 1} {m.group(0)}{', '.join(args)})")
+    return found
+
+
+# Folder names that tools and people read as build output or scratch space.
+OUTPUT_NAMES = {"dist", "build", "out", "bin", "target", "tmp"}
+
+
+def output_folders():
+    return [str(d) for r in ["autograd", "nn", "data", "train", "tests", "tools", "scripts", "examples"]
+            for d in [pathlib.Path(r), *pathlib.Path(r).rglob("*")] if d.is_dir() and d.name in OUTPUT_NAMES]
+
+
+def unmirrored_tests():
+    """Tests outside the room they test: tests/ROOM/... must name a folder of the code (tests/autograd
+    for autograd/, tests/train/run for train/run/, ...); only the shared harness sits at the top."""
+    top = {"test_main.cpp", "reference.h", "parity_fixture.h", "test_names.sh"}
+    wrong = []
+    for p in sorted(pathlib.Path("tests").rglob("*")):
+        if p.suffix not in (".cpp", ".h", ".sh") or "reference" in p.parts[1:-1]:
+            continue
+        room = pathlib.Path(*p.parts[1:-1])
+        if room == pathlib.Path("."):
+            if p.name not in top:
+                wrong.append(f"{p}: at the top of tests/, not in the folder of its room")
+        elif not room.is_dir():
+            wrong.append(f"{p}: tests/{room} mirrors no folder {room}/ of the code")
+    return wrong
 
 
 def main():
@@ -113,6 +175,21 @@ def main():
     for b in breaks:
         print(f"  {b}")
     over += breaks
+    flags = attention_flags(sources + sorted(pathlib.Path("tests").rglob("*.cpp")))
+    print(f"attention calls with positional flags or pointers: {len(flags)}")
+    for f in flags:
+        print(f"  {f}")
+    over += flags
+    folders = output_folders()
+    print(f"folders named like build output ({', '.join(sorted(OUTPUT_NAMES))}): {len(folders)}")
+    for f in folders:
+        print(f"  {f}")
+    over += folders
+    tests = unmirrored_tests()
+    print(f"tests outside the folder of their room: {len(tests)}")
+    for t in tests:
+        print(f"  {t}")
+    over += tests
     if "--check" in sys.argv and over:
         print("over the limits:\n  " + "\n  ".join(over))
         return 1

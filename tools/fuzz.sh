@@ -6,7 +6,7 @@
 set -euo pipefail
 seconds=${1:-60}
 cd "$(dirname "$0")/.."
-tools/setup.sh --fuzz
+scripts/setup.sh --fuzz
 CXX=clang++ cmake -S . -B build-fuzz -DMINITRANS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 targets=(safetensors config corpus gz_corpus vocab examples)
 cmake --build build-fuzz -j2 --target "${targets[@]/#/fuzz_}"

@@ -3,7 +3,7 @@
 // Range reduction x = k·ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r
 // (truncation error < 1e-8 relative), and 2^k built in the exponent bits. Within 2 ulp of
 // std::exp on [-87.3, 88.3]; 0 below (no denormals), and +inf input gives a large finite value
-// clamped at e^88.3. Tested in tests/test_fast_math.cpp.
+// clamped at e^88.3. Tested in tests/autograd/test_fast_math.cpp.
 #pragma once
 
 #include <bit>

@@ -3,7 +3,7 @@
 // tensors; the result lands straight in [B, T, H·Dh], and the gradients of Q, K and V straight
 // in one packed gradient: no copies to split or merge heads. The steps run as a HeadPlan
 // (../kernels/attention.h), which picks how to schedule them. The same attention written with
-// ordinary ops is attention_reference.cpp; tests/test_attention.cpp checks that the two agree.
+// ordinary ops is attention_reference.cpp; tests/autograd/test_attention.cpp checks that the two agree.
 // Read next: attention_reference.cpp.
 #include <cmath>
 

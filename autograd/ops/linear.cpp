@@ -1,6 +1,6 @@
 // linear: x·wᵀ + b (torch.nn.functional.linear), one oneDNN product with the bias added inside
 // it, so the result is written once. The batch dims of x fold into the rows of one 2-D product.
-// Its composite twin (matmul, then add) is checked against it in tests/test_linear.cpp.
+// Its composite twin (matmul, then add) is checked against it in tests/autograd/test_linear.cpp.
 // Read next: attention.cpp.
 #include "autograd/check.h"
 #include "autograd/kernels/matmul.h"

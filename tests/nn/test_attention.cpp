@@ -39,8 +39,8 @@ TEST_CASE("attention: gradcheck for self-attention with both masks and for cross
   const Tensor x = param({2, 4, 8}, 12), memory = param({2, 3, 8}, 13);
   const nn::SequenceLayout pad4 = layout_of(IntTensor({0, 0, 0, 1, 0, 0, 0, 0}, {2, 4}));
   const nn::SequenceLayout pad3 = layout_of(IntTensor({0, 0, 1, 0, 0, 0}, {2, 3})), queries = no_padding(2, 4);
-  CHECK(mha.self_attention(rows(x), pad4, true).shape() == Shape{8, 8});
-  check_gradients([&](const auto& v) { return mha.self_attention(rows(v[0]), pad4, true); }, with_params(mha, {x}));
+  CHECK(mha.self_attention(rows(x), pad4, {.causal = true}).shape() == Shape{8, 8});
+  check_gradients([&](const auto& v) { return mha.self_attention(rows(v[0]), pad4, {.causal = true}); }, with_params(mha, {x}));
   CHECK(mha.cross_attention(rows(x), queries, rows(memory), pad3).shape() == Shape{8, 8});
   check_gradients([&](const auto& v) { return mha.cross_attention(rows(v[0]), queries, rows(v[1]), pad3); },
                   with_params(mha, {x, memory}));
@@ -52,7 +52,7 @@ TEST_CASE("attention: a padded key gets exactly zero weight, and position t neve
   const Tensor x = param({2, 5, 8}, 15);
   const IntTensor pad({0, 0, 0, 1, 1, 0, 0, 0, 0, 0}, {2, 5});
   Tensor weights;
-  mha.self_attention(rows(x), layout_of(pad), true, &weights);
+  mha.self_attention(rows(x), layout_of(pad), {.causal = true, .weights = &weights});
   REQUIRE(weights.shape() == Shape{2, 2, 5, 5});
   const std::vector<float> w = weights.to_vector();
   for (int64_t b = 0; b < 2; ++b)
@@ -89,15 +89,15 @@ TEST_CASE("attention: packed rows give the padded layout's results at the real p
   const nn::SequenceLayout padded = nn::SequenceLayout::padded(ids, 0), packed = nn::SequenceLayout::packed(ids, 0);
   REQUIRE(packed.size() == 5);
   const Tensor x = param({8, 8}, 20);
-  const Tensor all = mha.self_attention(x, padded, true);
-  check_close(mha.self_attention(gather_rows(x, packed.rows), packed, true), gather_rows(all, packed.rows), 1e-6,
+  const Tensor all = mha.self_attention(x, padded, {.causal = true});
+  check_close(mha.self_attention(gather_rows(x, packed.rows), packed, {.causal = true}), gather_rows(all, packed.rows), 1e-6,
               1e-6);
 }
 
 TEST_CASE("attention: errors name the shapes") {
   nn::MultiHeadAttention mha(8, 2);
   check_error([] { nn::MultiHeadAttention(10, 3); }, {"10", "heads 3"});
-  check_error([&] { mha.self_attention(zeros({6, 6}), no_padding(2, 3), false); }, {"[6, 6]"});
+  check_error([&] { mha.self_attention(zeros({6, 6}), no_padding(2, 3)); }, {"[6, 6]"});
   check_error([&] { mha.cross_attention(zeros({6, 8}), no_padding(2, 3), zeros({2, 8}), no_padding(1, 2)); },
               {"[1, 2]", "[2, 3]"});
   check_error([&] { mha.attend(zeros({2, 3, 8}), zeros({2, 4, 16}), no_padding(2, 3), {.causal = true}); },

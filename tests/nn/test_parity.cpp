@@ -1,7 +1,7 @@
-// Parity with PyTorch: the reference model of tools/reference_model.py (torch.nn.Transformer
+// Parity with PyTorch: the reference model of tools/pytorch/reference_model.py (torch.nn.Transformer
 // inside) wrote its random weights, a ragged padded batch, logits, loss, gradients and five
-// optimizer steps (tools/gen_parity.py). minitrans loads the same weights and must agree. At a
-// real size (tools/gen_parity_large.py) both sides compute the weights from one formula.
+// optimizer steps (tools/pytorch/gen_parity.py). minitrans loads the same weights and must agree. At a
+// real size (tools/pytorch/gen_parity_large.py) both sides compute the weights from one formula.
 #include <cmath>
 #include <sstream>
 
@@ -121,7 +121,7 @@ TEST_CASE("parity: five Adam steps with a Noam schedule and clipping reproduce P
 
 namespace {
 
-// The weights of tools/gen_parity_large.py, from the same formula (see there): exact in float32,
+// The weights of tools/pytorch/gen_parity_large.py, from the same formula (see there): exact in float32,
 // so both sides hold the same bits without a 20 MB fixture.
 uint64_t fnv1a(const std::string& text) {
   uint64_t h = 0xCBF29CE484222325ull;

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "autograd/check.h"
-#include "train/dist/communicator.h"
+#include "train/distributed/communicator.h"
 #include "train/translate/evaluate.h"
 
 namespace mt {

@@ -1,6 +1,6 @@
 // The command as one process of a job: which signals ask a training run to stop, the error line
 // and how the process ends. Started alone, SIGINT and SIGTERM stop a run after its step (a
-// second one at once) and an error is one line and exit 1. Under mpirun (../dist/communicator.h)
+// second one at once) and an error is one line and exit 1. Under mpirun (../distributed/communicator.h)
 // mpirun's own way of ending a job counts as the stop request, an error line names its rank,
 // and an error on one rank ends them all. Read next: main.cpp.
 #pragma once

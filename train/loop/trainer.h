@@ -4,7 +4,7 @@
 // Trainer::step is forward, loss, backward, clip, the non-finite policy and the update, as
 // llm.c's loop, and after_step() validates and saves when due and decides, in one place, whether
 // and why to stop (StopReason). With train.accumulate or under mpirun a step's batch is cut into
-// micro-batches whose gradients are summed (across the ranks too, ../dist/gradient_sum.h)
+// micro-batches whose gradients are summed (across the ranks too, ../distributed/gradient_sum.h)
 // before the one update, which every rank then makes alike. Every valid_every steps validate()
 // scores the model (loss and BLEU, best weights kept, early stopping; the weight average stands
 // in for the weights there with train.ema) and save() writes a checkpoint: on rank 0, which
@@ -23,7 +23,7 @@
 #include "data/parallel_corpus.h"
 #include "data/vocab.h"
 #include "train/insight/health.h"
-#include "train/dist/gradient_sum.h"
+#include "train/distributed/gradient_sum.h"
 #include "train/insight/mask_check.h"
 #include "train/loop/run_log.h"
 #include "train/loop/training_data.h"

@@ -17,7 +17,7 @@
 #include "data/batcher.h"
 #include "data/codec.h"
 #include "data/parallel_corpus.h"
-#include "train/dist/communicator.h"
+#include "train/distributed/communicator.h"
 #include "train/optim/optimizer.h"
 #include "train/run/config.h"
 #include "train/run/prepared_set.h"

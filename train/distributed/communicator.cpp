@@ -1,5 +1,5 @@
 // The ranks of a training job; see communicator.h.
-#include "train/dist/communicator.h"
+#include "train/distributed/communicator.h"
 
 #include <unistd.h>
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what minitrans needs on Debian 12, and nothing that is already there.
 # Idempotent: when every package is present it only checks and exits.
-#   tools/setup.sh          build dependencies (what the main job needs)
-#   tools/setup.sh --tests  also what the whole test suite uses: Chromium (headless) and fonts
+#   scripts/setup.sh          build dependencies (what the main job needs)
+#   scripts/setup.sh --tests  also what the whole test suite uses: Chromium (headless) and fonts
 #                           to check the pictures render, Graphviz to check DOT output, python3
-#   tools/setup.sh --bench  also PyTorch, SentencePiece for Python and OpenBLAS, for bench/ and
-#                           tools/gen_reference.py
-#   tools/setup.sh --fuzz   also clang and its libFuzzer runtime, for tools/fuzz.sh
-# Options combine: tools/setup.sh --tests --bench
+#   scripts/setup.sh --bench  also PyTorch, SentencePiece for Python and OpenBLAS, for bench/ and
+#                           tools/pytorch/gen_reference.py
+#   scripts/setup.sh --fuzz   also clang and its libFuzzer runtime, for tools/fuzz.sh
+# Options combine: scripts/setup.sh --tests --bench
 set -euo pipefail
 
 # ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake

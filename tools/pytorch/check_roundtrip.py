@@ -11,7 +11,7 @@ import sys
 try:
     import torch
 except ImportError:
-    print("skipped: python3-torch is not installed (tools/setup.sh --bench installs it)")
+    print("skipped: python3-torch is not installed (scripts/setup.sh --bench installs it)")
     sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(__file__))

@@ -1,5 +1,5 @@
 // The gradient of a step cut into micro-batches; see gradient_sum.h.
-#include "train/dist/gradient_sum.h"
+#include "train/distributed/gradient_sum.h"
 
 #include <algorithm>
 

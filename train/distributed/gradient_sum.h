@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "autograd/tensor.h"
-#include "train/dist/communicator.h"
+#include "train/distributed/communicator.h"
 
 namespace mt {
 

@@ -4,7 +4,7 @@
 For each configuration of reference_model.CONFIGS: random weights (seeded), a ragged padded
 batch, the logits and loss (dropout off), every parameter's gradient, and the losses of five
 Adam steps with a Noam schedule and gradient clipping. minitrans' tests load the weights from
-the same file (tests/nn/test_parity.cpp). Run: /usr/bin/python3 tools/gen_parity.py
+the same file (tests/nn/test_parity.cpp). Run: /usr/bin/python3 tools/pytorch/gen_parity.py
 """
 import os
 import sys
@@ -14,7 +14,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from reference_model import BOS, CONFIGS, EOS, PAD, Seq2SeqTransformer, loss_fn, noam, save_safetensors
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "reference")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference")
 ADAM = dict(lr=0.01, betas=(0.9, 0.98), eps=1e-9)
 WARMUP, CLIP, STEPS = 3, 1.0, 5
 

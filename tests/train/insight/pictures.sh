@@ -8,7 +8,7 @@
 set -uo pipefail
 bin=$(realpath "$1") root=$(realpath "$2")
 command -v python3 > /dev/null || { echo "skipped: no python3"; exit 77; }
-command -v chromium > /dev/null || { echo "skipped: no chromium (tools/setup.sh --tests)"; exit 77; }
+command -v chromium > /dev/null || { echo "skipped: no chromium (scripts/setup.sh --tests)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 check() { python3 "$root/tools/browser_check.py" "$@" || exit 1; }

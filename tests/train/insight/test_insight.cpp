@@ -126,7 +126,7 @@ TEST_CASE("mask checks: a missing look-ahead mask is caught in decoder self-atte
   const Tensor y = randn({3, 8});
   const nn::SequenceLayout layout = nn::SequenceLayout::padded(tgt_in, 0);
   const auto& self_attn = model.transformer->decoder->layers[0]->self_attn;
-  check_error([&] { self_attn->self_attention(y, layout, /*causal=*/false); },
+  check_error([&] { self_attn->self_attention(y, layout); },
               {"transformer.decoder.layers.0.self_attn, batch row 0", "a later position (look-ahead mask missing)"});
 }
 

@@ -12,7 +12,7 @@
 
 #include "data/example_file.h"
 #include "tests/reference.h"
-#include "train/dist/communicator.h"
+#include "train/distributed/communicator.h"
 #include "train/loop/training_data.h"
 #include "train/run/checkpoint.h"
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The autograd graph of one encoder layer (tools/attention_graph.cpp) is valid DOT: Graphviz
+# The autograd graph of one encoder layer (examples/attention_graph/attention_graph.cpp) is valid DOT: Graphviz
 # lays it out, and the parameters and the attention op are in the picture.
 #   dot_graph.sh ATTENTION_GRAPH_BINARY      (exit 77, skipped, without Graphviz's dot)
 set -euo pipefail
-command -v dot > /dev/null || { echo "skipped: no dot (tools/setup.sh --tests installs graphviz)"; exit 77; }
+command -v dot > /dev/null || { echo "skipped: no dot (scripts/setup.sh --tests installs graphviz)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 "$1" > "$T/layer.dot"

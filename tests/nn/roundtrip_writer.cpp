@@ -1,4 +1,4 @@
-// Writes weights for the PyTorch round-trip test (tools/check_roundtrip.py): a Transformer in a
+// Writes weights for the PyTorch round-trip test (tools/pytorch/check_roundtrip.py): a Transformer in a
 // parity configuration with minitrans' own random weights, and the loss minitrans computes on
 // the parity batch. Python then loads the weights into the reference model and must agree.
 //   roundtrip_writer REFERENCE_DIR OUT_DIR

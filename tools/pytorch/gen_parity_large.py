@@ -12,7 +12,7 @@ with h a SplitMix64 of the FNV-1a hash of the parameter name plus i, and scale
 sqrt(6 / (fan_in + fan_out)) for a matrix, 0.5 for an embedding table, and for a vector 0.1
 (norm weights are 1 plus that). tests/nn/test_parity.cpp has the C++ half. The fixture holds
 the batch, the loss, every parameter's gradient norm and 16 sampled entries per parameter.
-Run: /usr/bin/python3 tools/gen_parity_large.py
+Run: /usr/bin/python3 tools/pytorch/gen_parity_large.py
 """
 import math
 import os
@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from reference_model import PAD, Seq2SeqTransformer, loss_fn, save_safetensors
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "reference", "parity_large.safetensors")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference", "parity_large.safetensors")
 CONFIG = dict(src_vocab=1000, tgt_vocab=1000, d_model=256, heads=8, layers=3, ff_dim=1024, activation="relu",
               norm_first=False, tie_output=False, learned_positions=False)
 MASK = (1 << 64) - 1

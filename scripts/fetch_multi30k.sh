@@ -3,9 +3,9 @@
 # dataset's GitHub repository, checks their sha256 and places them, still gzipped, in
 # data/multi30k/ where configs/multi30k.ini reads them. The data is not shipped with minitrans:
 # its terms are non-commercial research and education.
-#   tools/fetch_multi30k.sh               download (needs the network)
-#   tools/fetch_multi30k.sh --from DIR    take the .gz files from DIR (e.g. a clone of the repository's data/task1/raw)
-#   tools/fetch_multi30k.sh --dest DIR    place them in DIR instead of data/multi30k
+#   scripts/fetch_multi30k.sh               download (needs the network)
+#   scripts/fetch_multi30k.sh --from DIR    take the .gz files from DIR (e.g. a clone of the repository's data/task1/raw)
+#   scripts/fetch_multi30k.sh --dest DIR    place them in DIR instead of data/multi30k
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source_dir="" dest="data/multi30k"
