@@ -47,7 +47,7 @@ class Module {
   /// This module ("") and every descendant, by dotted path, depth first in registration order.
   std::vector<std::pair<std::string, const Module*>> named_modules() const;
   /// Shows `value` to the thread's observer (observer.h), if any, as this module's `what` ("" for
-  /// its output), and returns it: `return observed(h + feed(h));`.
+  /// its output), and returns it: `h = observed(ff->forward(x), "feed_forward");`.
   Tensor observed(const Tensor& value, const char* what = "") const;
   /// An indented tree of children with their settings and parameter shapes.
   std::string to_string() const;
