@@ -85,6 +85,7 @@ using OpFn = std::function<Tensor(const std::vector<Tensor>&)>;
 /// L = Σ out·R and checks each input's gradient against PyTorch's.
 inline void check_reference(const std::string& name, int n_inputs, const OpFn& op, double rtol = 1e-5,
                             double atol = 1e-5) {
+  INFO("PyTorch fixture ", name, " (tests/reference/ops.txt)");
   std::vector<Tensor> inputs;
   for (int i = 0; i < n_inputs; ++i) inputs.push_back(fixture(name + ".in" + std::to_string(i)).requires_grad_());
   const Tensor out = op(inputs);

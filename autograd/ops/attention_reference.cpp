@@ -36,6 +36,7 @@ Tensor attend_reference(const Tensor& q, const Tensor& kv, const AttentionOption
            (key_padding ? key_padding->shape : Shape()), " is not [B, S] = ", Shape({b, s}));
   MT_CHECK(!causal || t == s, "attention_reference: a causal mask needs T == S, got ", t, " and ", s);
 
+  // lesson 5 begin: scores, the two masks, softmax, dropout and the weighted sum of the values
   Tensor scores = matmul(qh, kh, false, true) * (1.0f / std::sqrt(static_cast<float>(dh)));  // [B, H, T, S]
   const float hidden = -std::numeric_limits<float>::infinity();
   if (key_padding) scores = masked_fill(scores, IntTensor(key_padding->values, {b, 1, 1, s}), hidden);
@@ -49,6 +50,7 @@ Tensor attend_reference(const Tensor& q, const Tensor& kv, const AttentionOption
   if (o.weights) *o.weights = probs.detach();
   const Tensor context = matmul(dropout(probs, o.dropout, o.training), vh);  // [B, H, T, Dh]
   return reshape(permute(context, {0, 2, 1, 3}), {b, t, d});              // heads merged: [B, T, D]
+  // lesson 5 end
 }
 
 }  // namespace

@@ -81,12 +81,14 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   MT_PROFILE("mul");
+  // lesson 1 begin: the product a·b and its backward
   Tensor out = broadcast_apply(a, b, "mul", [](float x, float y) { return x * y; });
   // da = dy·b, db = dy·a
   return record("mul", out, {a, b}, [a, b](const Tensor& dy) {
     return std::vector<Tensor>{a.requires_grad() ? sum_to(mul(dy, b.detach()), a.shape()) : Tensor(),
                                b.requires_grad() ? sum_to(mul(dy, a.detach()), b.shape()) : Tensor()};
   });
+  // lesson 1 end
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {

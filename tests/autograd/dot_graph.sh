@@ -11,4 +11,9 @@ dot -Tsvg "$T/layer.dot" -o "$T/layer.svg"
 for label in self_attn.in_proj_weight linear1.weight norm2.bias '>attention<' '>layer_norm<' '>sum<'; do
   grep -q -- "$label" "$T/layer.svg" || { echo "the rendered graph lacks $label"; exit 1; }
 done
+"$1" mul > "$T/mul.dot"
+dot -Tsvg "$T/mul.dot" -o "$T/mul.svg"
+for label in '>mul<' '>sum<' '>a<' '>b<'; do
+  grep -q -- "$label" "$T/mul.svg" || { echo "the rendered graph of mul lacks $label"; exit 1; }
+done
 echo "attention-graph: $(grep -c 'shape=box' "$T/layer.dot") ops, $(grep -c 'shape=ellipse' "$T/layer.dot") leaves; dot rendered it"

@@ -50,6 +50,7 @@ struct AdamScalars {
 
 void adam_update(float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t n,
                  const AdamScalars k) {
+  // lesson 9 begin: Adam's update of one parameter's elements
   for (int64_t j = 0; j < n; ++j) {
     const float p = w[j] * k.shrink;
     const float grad = g[j] + k.l2 * p;
@@ -59,6 +60,7 @@ void adam_update(float* __restrict w, const float* __restrict g, float* __restri
     v[j] = v1;
     w[j] = p - k.step_size * m1 / (std::sqrt(v1) / k.bias2_sqrt + k.eps);
   }
+  // lesson 9 end
 }
 
 }  // namespace
@@ -190,6 +192,7 @@ double gradient_norm(const std::vector<Tensor>& params) {
 }
 
 float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
+  // lesson 9 begin: clipping, every gradient scaled by one factor from the global norm
   const float norm = static_cast<float>(gradient_norm(params));
   const float coef = std::min(1.0f, max_norm / (norm + 1e-6f));
   for (const Tensor& p : params) {
@@ -200,6 +203,7 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm) {
     });
   }
   return norm;
+  // lesson 9 end
 }
 
 }  // namespace mt
