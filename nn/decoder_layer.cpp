@@ -30,6 +30,7 @@ Tensor DecoderLayer::forward(const Tensor& y, const SequenceLayout& layout, cons
     return cross_attn->observed(cross_attn->cross_attention(h, layout, memory, memory_layout));
   };
   auto feed_forward = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
+  // lesson 8 begin: the three sublayers with their residuals and norms, pre-LN and post-LN
   if (options.norm_first) {
     Tensor h = y + dropout1->apply(self_attention(norm1->forward(y)));
     h = h + dropout2->apply(cross_attention(norm2->forward(h)));
@@ -38,6 +39,7 @@ Tensor DecoderLayer::forward(const Tensor& y, const SequenceLayout& layout, cons
   Tensor h = norm1->forward(y + dropout1->apply(self_attention(y)));
   h = norm2->forward(h + dropout2->apply(cross_attention(h)));
   return norm3->forward(h + dropout3->apply(feed_forward(h)));
+  // lesson 8 end
 }
 
 Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, const IntTensor& memory_padding) const {
@@ -45,11 +47,13 @@ Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, int64_t position, 
   const SequenceLayout one = SequenceLayout::single(n);
   // Self-attention: this position's keys and values join the cache, and the query attends to
   // every cached position (all earlier ones: no causal mask needed).
-  auto self_attention = [&](const Tensor& h) {
+  auto self_attention = [&](const Tensor& h) -> Tensor {
+    // lesson 10 begin: this position's K and V into the cache, then Q attending to every cached position
     const Tensor qkv = view(self_attn->project_qkv(h), {n, 1, 3 * d});        // [N, 1, 3D]
     const Tensor q = slice(qkv, 2, 0, d), kv = slice(qkv, 2, d, 3 * d);       // Q | K, V
     copy_into(slice(cache.self_kv, 1, position, position + 1), kv);
     return self_attn->attend(q, slice(cache.self_kv, 1, 0, position + 1), one, {});
+    // lesson 10 end
   };
   auto cross_attention = [&](const Tensor& h) {
     const Tensor q = view(cross_attn->project_q(h), {n, 1, d});  // [N, 1, D]

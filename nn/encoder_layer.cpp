@@ -22,12 +22,14 @@ Tensor EncoderLayer::forward(const Tensor& x, const SequenceLayout& layout) cons
     return self_attn->observed(self_attn->self_attention(h, layout));
   };
   auto feed_forward = [&](const Tensor& h) { return observed(ff->forward(h), "feed_forward"); };
+  // lesson 8 begin: the two sublayers with their residuals and norms, pre-LN and post-LN
   if (options.norm_first) {
     const Tensor h = x + dropout1->apply(self_attention(norm1->forward(x)));
     return h + dropout2->apply(feed_forward(norm2->forward(h)));
   }
   const Tensor h = norm1->forward(x + dropout1->apply(self_attention(x)));
   return norm2->forward(h + dropout2->apply(feed_forward(h)));
+  // lesson 8 end
 }
 
 }  // namespace mt::nn

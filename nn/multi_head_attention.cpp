@@ -22,10 +22,12 @@ MultiHeadAttention::MultiHeadAttention(int64_t d, int64_t h, float dropout, Atte
 Tensor MultiHeadAttention::self_attention(const Tensor& x, const SequenceLayout& layout,
                                           const SelfAttentionOptions& options) const {
   MT_CHECK(x.dim() == 2 && x.size(1) == dim, "MultiHeadAttention: x ", x.shape(), " is not [N, ", dim, "]");
+  // lesson 6 begin: Q, K and V in one product, laid out as blocks, attending under the layout's masks
   const Tensor qkv = to_blocks(project_qkv(x), layout);  // one product for Q, K and V: [B, L, 3D]
   const bool fused = impl == AttentionImpl::kFused;
   return run([&](const AttentionOptions& o) { return fused ? mt::self_attention(qkv, o) : self_attention_reference(qkv, o); },
              layout, {.key_padding = &layout.padding, .causal = options.causal}, options.weights);
+  // lesson 6 end
 }
 
 Tensor MultiHeadAttention::cross_attention(const Tensor& x, const SequenceLayout& queries, const Tensor& memory,
@@ -35,17 +37,21 @@ Tensor MultiHeadAttention::cross_attention(const Tensor& x, const SequenceLayout
            dim, "]");
   MT_CHECK(queries.batch == keys.batch, "MultiHeadAttention: the query layout [", queries.batch, ", ", queries.length,
            "] and the memory layout [", keys.batch, ", ", keys.length, "] hold different batches");
+  // lesson 6 begin: Q of the queries, K and V of the memory, attending past the memory's padding
   const Tensor q = to_blocks(project_q(x), queries);        // [B, T, D]
   const Tensor kv = to_blocks(project_kv(memory), keys);    // [B, S, 2D]
   return attend(q, kv, queries, {.key_padding = &keys.padding}, weights);
+  // lesson 6 end
 }
 
 namespace {
 // The rows of in_proj for parts [first, first + count) of {Q, K, V}: x [N, D] -> [N, count·D].
 Tensor project_parts(const MultiHeadAttention& m, const Tensor& x, int64_t first, int64_t count) {
+  // lesson 6 begin: the rows of in_proj_weight and in_proj_bias for these parts, as one linear
   const Tensor w = slice(m.in_proj_weight, 0, first * m.dim, (first + count) * m.dim);  // [count·D, D]
   const Tensor b = slice(m.in_proj_bias, 0, first * m.dim, (first + count) * m.dim);
   return linear(x, w, b);
+  // lesson 6 end
 }
 }  // namespace
 

@@ -10,6 +10,7 @@ namespace mt::nn {
 
 Tensor sinusoidal_table(int64_t max_len, int64_t dim) {
   Tensor pe = zeros({max_len, dim});
+  // lesson 4 begin: sin and cos of each position at the frequencies 10000^(-2i/D)
   const float step = -std::log(10000.0f) / static_cast<float>(dim);
   for (int64_t i = 0; 2 * i < dim; ++i) {
     const float div = std::exp(static_cast<float>(2 * i) * step);
@@ -19,6 +20,7 @@ Tensor sinusoidal_table(int64_t max_len, int64_t dim) {
       if (2 * i + 1 < dim) pe.data()[p * dim + 2 * i + 1] = std::cos(angle);
     }
   }
+  // lesson 4 end
   return pe;
 }
 

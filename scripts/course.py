@@ -11,8 +11,9 @@ replaced by a TODO that compiles and throws; each lesson is checked by the proje
   scripts/course.py check N          in a workspace: build it and run lesson N's checks
   scripts/course.py list             the lessons, their pages and checks
   scripts/course.py verify N [--build DIR]
-      for ctest (label course): in one check workspace under DIR, lesson N's regions as TODOs
-      fail lesson N's check and no earlier lesson's, and the solutions pass it
+      for ctest (label course): in one check workspace under DIR, the regions of lesson N and
+      of every later lesson as TODOs (where a learner starting lesson N stands) fail lesson N's
+      check and no earlier lesson's, and the solutions pass them all
 """
 import os
 import pathlib
@@ -24,15 +25,27 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-# Each lesson: its page, what it asks for, and its check (test files of the project's suite, run
-# with doctest's --source-file filter).
+# Each lesson: its page, what it asks for, and its check: test files of the project's suite (doctest's
+# --source-file filter) and, where a file tests more than the lesson, the names of its cases
+# (--test-case; no commas in a pattern).
 LESSONS = {
     1: {"page": "docs/course/01-elementwise-op.md", "title": "an elementwise op and its backward",
         "tests": ["tests/autograd/test_binary.cpp"]},
+    2: {"page": "docs/course/02-matmul-backward.md", "title": "matmul's backward",
+        "tests": ["tests/autograd/test_matmul.cpp"]},
+    4: {"page": "docs/course/04-linear-embedding-positions.md", "title": "Linear, Embedding, positional encoding",
+        "tests": ["tests/nn/test_layers.cpp"], "cases": ["Linear:*", "Embedding:*", "PositionalEncoding:*"]},
     5: {"page": "docs/course/05-attention.md", "title": "scaled dot-product attention with masks",
         "tests": ["tests/autograd/test_attention.cpp"]},
+    6: {"page": "docs/course/06-multi-head-attention.md", "title": "multi-head attention",
+        "tests": ["tests/nn/test_attention.cpp"]},
+    8: {"page": "docs/course/08-encoder-decoder-layers.md", "title": "the encoder and decoder layers",
+        "tests": ["tests/nn/test_transformer.cpp", "tests/nn/test_parity.cpp"],
+        "cases": ["EncoderLayer and DecoderLayer*", "parity: logits*"]},
     9: {"page": "docs/course/09-training-step.md", "title": "the training step: clipping and Adam",
         "tests": ["tests/train/optim/test_optimizer.cpp"]},
+    10: {"page": "docs/course/10-greedy-decoding.md", "title": "greedy decoding with a key/value cache",
+         "tests": ["tests/train/translate/test_decode.cpp"]},
 }
 
 # The folders and files a workspace holds (everything the build and the checks read).
@@ -71,12 +84,13 @@ def regions(text, path):
 def todo(lesson, indent, what):
     page = LESSONS[lesson]["page"]
     return [f"{indent}// TODO lesson {lesson}: {what} ({page})",
-            f'{indent}throw Error("TODO lesson {lesson}: {what} ({page})");']
+            f'{indent}throw ::mt::Error("TODO lesson {lesson}: {what} ({page})");']
 
 
 def cut(text, path, switched):
     """The text with every region replaced by its TODO; with `switched`, by both, chosen at
-    compile time by MT_COURSE_TODO (course_todo.h): lesson N's TODOs where it is N, else the solution."""
+    compile time by MT_COURSE_TODO (course_todo.h): where it is N, the TODOs of lesson N and of
+    every later lesson (a learner about to write lesson N), and where it is 0 the solutions."""
     found = regions(text, path)
     if not found:
         return text
@@ -87,12 +101,15 @@ def cut(text, path, switched):
             fail(f"{path}:{first + 1}: lesson {lesson} is not in scripts/course.py's LESSONS")
         out += lines[at:first]
         if switched:
-            out += [f"#if MT_COURSE_TODO == {lesson}", *todo(lesson, indent, what), "#else",
+            out += [f"#if MT_COURSE_TODO && MT_COURSE_TODO <= {lesson}", *todo(lesson, indent, what), "#else",
                     *lines[first + 1:last], "#endif"]
         else:
             out += todo(lesson, indent, what)
         at = last + 1
     out += lines[at:]
+    if '#include "autograd/check.h"' not in text:  # mt::Error, for the TODOs
+        first_include = next(i for i, line in enumerate(out) if line.startswith("#include"))
+        out.insert(first_include + 1, '#include "autograd/check.h"')
     if switched:
         out.insert(0, '#include "course_todo.h"  // MT_COURSE_TODO: the lesson whose TODOs are compiled in')
     return "\n".join(out)
@@ -159,17 +176,23 @@ def check(lesson, workspace, build_dir, show=True):
     failed check (its expression, expected and actual values, or the exception) and a summary."""
     spec = LESSONS[lesson]
     tests = build_dir / "minitrans_tests"
-    filters = ",".join(f"*{t}" for t in spec["tests"])
+    filters = [f"--source-file={','.join(f'*{t}' for t in spec['tests'])}"]
+    if "cases" in spec:
+        filters.append(f"--test-case={','.join(spec['cases'])}")
     env = dict(os.environ, MINITRANS_CACHE=str(build_dir / "test-cache"))
-    r = subprocess.run([str(tests), f"--source-file={filters}", "--no-version", "--no-intro"], cwd=workspace,
+    r = subprocess.run([str(tests), *filters, "--no-version", "--no-intro"], cwd=workspace,
                        text=True, capture_output=True, env=env)
+    report = r.stdout + r.stderr
+    summary = [line for line in report.splitlines() if line.startswith("[doctest] test cases")]
+    ran = re.search(r"test cases:\s*(\d+)", summary[0]) if summary else None
+    if not ran or int(ran.group(1)) == 0:  # a filter that matches nothing checks nothing
+        print(f"course: lesson {lesson}'s check ran no test case (exit {r.returncode}):\n{report[-2000:]}")
+        return False
     passed = r.returncode == 0
     if show:
-        report = r.stdout + r.stderr
         if not passed:
             shown = report if len(report) < 6000 else report[:5000] + "\n[...]\n" + report[-800:]
             print(shown)
-        summary = [line for line in report.splitlines() if line.startswith("[doctest] test cases")]
         print(f"lesson {lesson} ({spec['title']}): {'passed' if passed else 'not yet'}"
               f"  {summary[0].replace('[doctest] ', '') if summary else ''}")
         print(f"  page: {spec['page']}")
@@ -195,7 +218,8 @@ def check_command(lesson):
 
 
 def verify(lesson, build_root):
-    """CI: lesson's TODOs fail its check and no earlier lesson's; its solution passes."""
+    """CI: with the TODOs of lesson and every later one, lesson's check fails and every earlier
+    lesson's passes; with the solutions, all of them pass."""
     workspace, build_dir = build_root / "work", build_root / "build"
     copy_tree(workspace, switched=True)
     problems = []
@@ -205,7 +229,8 @@ def verify(lesson, build_root):
         for earlier in sorted(k for k in LESSONS if k <= lesson):
             passed = check(earlier, workspace, build_dir, show=False)
             want = not (todo_lesson == lesson and earlier == lesson)
-            state = f"lesson {earlier} with lesson {todo_lesson or 'no'} TODOs: {'passes' if passed else 'fails'}"
+            todos = f"the TODOs of lessons {todo_lesson} and later" if todo_lesson else "the solutions"
+            state = f"lesson {earlier} with {todos}: {'passes' if passed else 'fails'}"
             print(f"{state} (built in {seconds:.0f} s)" + ("" if passed == want else "  <- WRONG"))
             if passed != want:
                 problems.append(state)

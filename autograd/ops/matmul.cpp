@@ -44,6 +44,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   Tensor out(out_shape);
   matmul_kernel(matmul_operand(ae, out_shape.size()), matmul_operand(be, out_shape.size()), out.data());
 
+  // lesson 2 begin: the record of the product, with its backward
   // dA = dY·Bᵀ, dB = Aᵀ·dY (in the stored layouts when a flag is set: dA = B·dYᵀ, dB = dYᵀ·A),
   // then summed over batch dims that were broadcast.
   return record("matmul", out, {a, b}, [a, b, transpose_a, transpose_b](const Tensor& dy) {
@@ -58,6 +59,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
     }
     return std::vector<Tensor>{da, db};
   });
+  // lesson 2 end
 }
 
 }  // namespace mt
