@@ -25,8 +25,10 @@ Tensor MultiHeadAttention::self_attention(const Tensor& x, const SequenceLayout&
   // lesson 6 begin: Q, K and V in one product, laid out as blocks, attending under the layout's masks
   const Tensor qkv = to_blocks(project_qkv(x), layout);  // one product for Q, K and V: [B, L, 3D]
   const bool fused = impl == AttentionImpl::kFused;
-  return run([&](const AttentionOptions& o) { return fused ? mt::self_attention(qkv, o) : self_attention_reference(qkv, o); },
-             layout, {.key_padding = &layout.padding, .causal = options.causal}, options.weights);
+  const auto op = [&](const AttentionOptions& o) {
+    return fused ? mt::self_attention(qkv, o) : self_attention_reference(qkv, o);
+  };
+  return run(op, layout, {.key_padding = &layout.padding, .causal = options.causal}, options.weights);
   // lesson 6 end
 }
 
@@ -59,15 +61,16 @@ Tensor MultiHeadAttention::project_qkv(const Tensor& x) const { return project_p
 Tensor MultiHeadAttention::project_q(const Tensor& x) const { return project_parts(*this, x, 0, 1); }
 Tensor MultiHeadAttention::project_kv(const Tensor& memory) const { return project_parts(*this, memory, 1, 2); }
 
-Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries, const AttentionMasks& masks,
-                                  Tensor* weights) const {
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& kv, const SequenceLayout& queries,
+                                  const AttentionMasks& masks, Tensor* weights) const {
   const bool fused = impl == AttentionImpl::kFused;
-  return run([&](const AttentionOptions& o) { return fused ? attention(q, kv, o) : attention_reference(q, kv, o); },
-             queries, masks, weights);
+  const auto op = [&](const AttentionOptions& o) { return fused ? attention(q, kv, o) : attention_reference(q, kv, o); };
+  return run(op, queries, masks, weights);
 }
 
 template <typename Op>
-Tensor MultiHeadAttention::run(const Op& op, const SequenceLayout& queries, const AttentionMasks& masks, Tensor* weights) const {
+Tensor MultiHeadAttention::run(const Op& op, const SequenceLayout& queries, const AttentionMasks& masks,
+                               Tensor* weights) const {
   Observer* observer = current_observer();
   Tensor observed;  // an observer sees the weights even when the caller did not ask for them
   if (observer && !weights) weights = &observed;

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "autograd/check.h"
 #include "autograd/gradcheck.h"
@@ -123,6 +124,18 @@ template <typename M>
 std::vector<Tensor> with_params(const M& m, std::vector<Tensor> inputs) {
   for (const Tensor& p : m.parameters()) inputs.push_back(p);
   return inputs;
+}
+
+/// Command-line options `args` with `more` given after them, each replacing an option of the
+/// same key ("--train.max_steps=5" replaces any "--train.max_steps=..."; the parser refuses a
+/// key given twice).
+inline std::vector<std::string> with_overrides(std::vector<std::string> args, const std::vector<std::string>& more) {
+  for (const std::string& m : more) {
+    const std::string key = m.substr(0, m.find('=') + 1);
+    std::erase_if(args, [&](const std::string& a) { return a.rfind(key, 0) == 0; });
+    args.push_back(m);
+  }
+  return args;
 }
 
 /// Checks that `fn` throws mt::Error whose message contains every part of `expected`.

@@ -42,8 +42,8 @@ constexpr const char* kUsage =
 // Every command, by name: the function that runs it with the arguments after the name.
 using Command = int (*)(const std::vector<std::string>&);
 const std::map<std::string, Command> kCommands = {
-    {"train", [](const std::vector<std::string>& a) { return run_train(a); }},
-    {"prepare", [](const std::vector<std::string>& a) { return run_prepare(a); }},
+    {"train", run_train},
+    {"prepare", run_prepare},
     {"translate", run_translate},
     {"eval", run_eval},
     {"score", run_score},

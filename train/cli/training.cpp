@@ -14,7 +14,8 @@
 
 namespace mt {
 
-int run_train(std::vector<std::string> args) {
+int run_train(const std::vector<std::string>& arguments) {
+  std::vector<std::string> args = arguments;  // the flags below are taken out of it
   if (launched_by_mpi()) Communicator::world();  // MPI's own handlers first, then ours
   watch_stop_signals();
   // --print-config: every effective option and where it came from, then exit without training.
@@ -22,36 +23,36 @@ int run_train(std::vector<std::string> args) {
   const bool overwrite = take_flag(args, "--overwrite");
   std::replace(args.begin(), args.end(), std::string("--profile"), std::string("--train.profile=true"));  // short form
   // --resume DIR: the run's own config.ini, with any overrides given after it.
-  if (const std::optional<std::string> dir = take_option(args, "--resume")) {
+  const std::optional<std::string> resume = take_option(args, "--resume");
+  Config config;
+  if (resume) {
     MT_CHECK(!overwrite, "command line: --resume continues a run and --overwrite replaces it: give one");
-    args.push_back("--train.run_dir=" + *dir);
-    const Config config = load_config(run_file(*dir, "config.ini"), args);
-    if (print_config) {
-      std::cout << describe_config(config);
+    args.push_back("--train.run_dir=" + *resume);
+    config = load_config(run_file(*resume, "config.ini"), args);
+  } else {
+    std::string help;
+    config = parse_train_config(args, &help);
+    if (!help.empty()) {
+      std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n"
+                   "       [--overwrite: replace the run train.run_dir holds (without it, a finished run there\n"
+                   "        reports itself and another run is refused)]\n"
+                   "       [--print-config: print every effective option and its source, then exit]\n"
+                   "       [--profile: the same as --train.profile=true]\n\n"
+                << help;
       return 0;
     }
-    return finish_train(train(config, Start::kResume, std::cerr));
-  }
-  std::string help;
-  const Config config = parse_train_config(args, &help);
-  if (!help.empty()) {
-    std::cout << "usage: minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR\n"
-                 "       [--overwrite: replace the run train.run_dir holds (without it, a finished run there\n"
-                 "        reports itself and another run is refused)]\n"
-                 "       [--print-config: print every effective option and its source, then exit]\n"
-                 "       [--profile: the same as --train.profile=true]\n\n"
-              << help;
-    return 0;
   }
   if (print_config) {
     std::cout << describe_config(config);
     return 0;
   }
+  if (resume) return finish_train(train(config, Start::kResume, std::cerr));
   if (!overwrite && report_finished_run(config, std::cerr)) return 0;
   return finish_train(train(config, overwrite ? Start::kOverwrite : Start::kNew, std::cerr));
 }
 
-int run_prepare(std::vector<std::string> args) {
+int run_prepare(const std::vector<std::string>& arguments) {
+  std::vector<std::string> args = arguments;
   const bool verify = take_flag(args, "--verify");
   std::string help;
   const Config config = parse_train_config(args, &help);

@@ -9,8 +9,8 @@
 namespace mt {
 
 /// minitrans train --config FILE [--section.key=value ...] | --resume RUN_DIR [...]
-int run_train(std::vector<std::string> args);
+int run_train(const std::vector<std::string>& args);
 /// minitrans prepare --config FILE [--verify]: the prepared training set (../run/prepared_set.h).
-int run_prepare(std::vector<std::string> args);
+int run_prepare(const std::vector<std::string>& args);
 
 }  // namespace mt

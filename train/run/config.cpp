@@ -204,10 +204,10 @@ Config parse_train_config(const std::vector<std::string>& args, std::string* hel
   for (const RenamedKey& r : kRenamedKeys) {
     if (!vm.count(r.old_key)) continue;
     const std::string where = source_of(r.old_key);
+    const std::string value = vm[r.old_key].as<std::string>();
     for (const char* new_key : r.new_keys) {
       MT_CHECK(vm[new_key].defaulted(), where, ": ", r.old_key, " is the old name of ", new_key, ", which ",
                c.source[new_key], " also sets: give one");
-      const std::string value = vm[r.old_key].as<std::string>();
       po::store(po::command_line_parser(std::vector<std::string>{str("--", new_key, "=", value)}).options(desc).run(), vm);
       c.source[new_key] = str(where, " (as ", r.old_key, ")");
     }

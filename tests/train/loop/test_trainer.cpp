@@ -35,19 +35,14 @@ std::string toy(const std::string& file) { return std::string(MT_SOURCE_DIR) + "
 Config tiny_config(const std::string& run_dir, const std::string& train_split, int64_t max_steps,
                    const std::vector<std::string>& more = {}) {
   std::vector<std::string> args = {
-      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1", "--model.ff_dim=64", "--model.dropout=0.1",
-      "--model.max_positions=40", "--data.train_src=" + toy(train_split + ".src"),
+      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1",
+      "--model.ff_dim=64", "--model.dropout=0.1", "--model.max_positions=40", "--data.train_src=" + toy(train_split + ".src"),
       "--data.train_tgt=" + toy(train_split + ".tgt"), "--data.valid_src=" + toy("valid.src"),
       "--data.valid_tgt=" + toy("valid.tgt"), "--data.max_len=32", "--data.max_tokens=512", "--optim.lr=0.01",
       "--optim.schedule=noam", "--optim.warmup=10", "--train.run_dir=" + run_dir,
       "--train.max_steps=" + std::to_string(max_steps), "--train.valid_every=10", "--train.log_every=5",
       "--train.valid_bleu_sentences=20"};
-  for (const std::string& m : more) {  // `more` overrides
-    const std::string key = m.substr(0, m.find('=') + 1);
-    std::erase_if(args, [&](const std::string& a) { return a.rfind(key, 0) == 0; });
-    args.push_back(m);
-  }
-  return parse_train_config(args);
+  return parse_train_config(with_overrides(args, more));
 }
 
 struct RunDir {

@@ -37,19 +37,15 @@ struct TempDir {
 // A tiny model trained for `steps` on the toy data (a few seconds), with overrides.
 void train_tiny(const std::string& dir, int64_t steps, std::vector<std::string> more = {}) {
   std::vector<std::string> args = {
-      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1", "--model.ff_dim=64", "--model.max_positions=40",
+      "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1",
+      "--model.ff_dim=64", "--model.max_positions=40",
       "--data.train_src=" + toy("train.src"), "--data.train_tgt=" + toy("train.tgt"),
       "--data.valid_src=" + toy("valid.src"), "--data.valid_tgt=" + toy("valid.tgt"), "--data.max_len=32",
       "--data.max_tokens=512", "--optim.lr=0.01", "--optim.warmup=10", "--train.run_dir=" + dir,
       "--train.max_steps=" + std::to_string(steps), "--train.valid_every=10", "--train.log_every=10",
       "--train.valid_bleu_sentences=50"};
-  for (const std::string& m : more) {  // `more` overrides
-    const std::string key = m.substr(0, m.find('=') + 1);
-    std::erase_if(args, [&](const std::string& a) { return a.rfind(key, 0) == 0; });
-    args.push_back(m);
-  }
   std::ostringstream log;
-  train(parse_train_config(args), Start::kNew, log);
+  train(parse_train_config(testing::with_overrides(args, more)), Start::kNew, log);
 }
 
 std::vector<std::string> toy_lines(const std::string& file, size_t n) {
