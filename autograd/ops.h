@@ -105,6 +105,9 @@ Tensor sum_to(const Tensor& g, const Shape& shape);
 Tensor softmax(const Tensor& x);
 /// x - max - log(sum(exp(x - max))) over the last dim.
 Tensor log_softmax(const Tensor& x);
+/// The same two, composed of max, exp, sum and log (ops/softmax_reference.cpp).
+Tensor softmax_reference(const Tensor& x);
+Tensor log_softmax_reference(const Tensor& x);
 
 // ---- masking (ops/masked_fill.cpp) ----------------------------------------------------------
 /// x with `value` where mask is non-zero; mask broadcasts to x ([B, 1, 1, S] over [B, H, T, S]).
@@ -157,6 +160,8 @@ Tensor residual_dropout(const Tensor& residual, const Tensor& x, float p, bool t
 // ---- normalization (ops/layer_norm.cpp) -----------------------------------------------------
 /// Normalizes over the last dim (size D) then scales by weight [D] and shifts by bias [D].
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
+/// The same, composed of mean, sub, mul, sqrt and div (ops/layer_norm_reference.cpp).
+Tensor layer_norm_reference(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
 
 // ---- loss (ops/cross_entropy.cpp) -----------------------------------------------------------
 /// logits [N, V], targets [N] -> mean over targets != ignore_index of -log softmax(logits)[t],
@@ -166,6 +171,10 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
 /// a whole batch cut into micro-batches, so their losses add up to the batch's mean.
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int64_t ignore_index = -100,
                      float label_smoothing = 0.0f, int64_t* counted = nullptr, int64_t divisor = 0);
+/// The same mean (no counted, no divisor), composed of log_softmax_reference and a weighted sum
+/// (ops/softmax_reference.cpp).
+Tensor cross_entropy_reference(const Tensor& logits, const IntTensor& targets, int64_t ignore_index = -100,
+                               float label_smoothing = 0.0f);
 
 // ---- operators ------------------------------------------------------------------------------
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

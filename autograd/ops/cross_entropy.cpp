@@ -1,7 +1,8 @@
 // cross_entropy: fused log-softmax + negative log-likelihood over logits [N, V], averaged over
 // the targets that are not ignore_index, with PyTorch's label smoothing:
 //   loss_i = (1-ε)·(lse_i - x_i[t_i]) + ε·(lse_i - mean_v x_i[v]),  lse_i = log Σ_v exp(x_i[v]).
-// Fusing it never materializes the [N, V] log-probabilities. Read next: ../gradcheck.h.
+// Fusing it never materializes the [N, V] log-probabilities; its composed twin
+// (softmax_reference.cpp) does. Read next: ../gradcheck.h.
 #include <cmath>
 #include <memory>
 

@@ -1,6 +1,6 @@
 // layer_norm over the last dim, fused: the forward keeps each row's mean and 1/std, and the
 // backward computes dx in one pass per row plus column sums for dweight and dbias.
-// Its composite twin (mean, sub, mul, sqrt) is checked against it in the tests.
+// Its composite twin is layer_norm_reference.cpp; tests/autograd/test_layer_norm.cpp checks that the two agree.
 // Read next: cross_entropy.cpp.
 #include <cmath>
 #include <memory>
@@ -33,6 +33,7 @@ void forward_row(const float* __restrict x, const float* __restrict w, const flo
 // One row of dx = rstd·(g - mean(g) - x̂·mean(g·x̂)) with g = dy·w.
 void backward_row(const float* __restrict dy, const float* __restrict x, const float* __restrict w, float m,
                   float inv, int64_t d, float* __restrict dx) {
+  // lesson 7 begin: one row of dx, from the row's mean and rstd kept by the forward
   float sum_g = 0.0f, sum_gx = 0.0f;
 #pragma omp simd reduction(+ : sum_g, sum_gx)
   for (int64_t j = 0; j < d; ++j) {
@@ -41,15 +42,18 @@ void backward_row(const float* __restrict dy, const float* __restrict x, const f
   }
   const float mean_g = sum_g / d, mean_gx = sum_gx * inv / d;
   for (int64_t j = 0; j < d; ++j) dx[j] = inv * (dy[j] * w[j] - mean_g - (x[j] - m) * inv * mean_gx);
+  // lesson 7 end
 }
 
 // Columns [c0, c1) of dw += dy·x̂ and db += dy, over one row.
 void accumulate_row(const float* __restrict dy, const float* __restrict x, float m, float inv, int64_t c0,
                     int64_t c1, float* __restrict dw, float* __restrict db) {
+  // lesson 7 begin: one row's share of dweight and dbias, columns [c0, c1)
   for (int64_t j = c0; j < c1; ++j) {
     dw[j] += dy[j] * (x[j] - m) * inv;
     db[j] += dy[j];
   }
+  // lesson 7 end
 }
 
 }  // namespace

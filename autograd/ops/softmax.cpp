@@ -1,6 +1,7 @@
 // softmax and log_softmax over the last dim: one pass for the max, one for the sum of
 // exponentials, one to write; rows run in parallel. Subtracting the row max keeps exp() in
-// range (numerically stable). Read next: masked_fill.cpp, then layer_norm.cpp.
+// range (numerically stable). The composed twins are in softmax_reference.cpp.
+// Read next: masked_fill.cpp, then layer_norm.cpp.
 #include <cmath>
 #include <limits>
 

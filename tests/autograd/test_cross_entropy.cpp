@@ -1,29 +1,21 @@
-// Tests of autograd/ops/cross_entropy.cpp — cross_entropy: PyTorch values with ignore_index and label smoothing, gradcheck, the composite
-// twin (log_softmax then a weighted sum), and errors.
+// Tests of autograd/ops/cross_entropy.cpp and its composed twin cross_entropy_reference (softmax_reference.cpp):
+// PyTorch values with ignore_index and label smoothing, gradcheck, the fused op against the twin, and errors.
 #include "tests/reference.h"
 
 using namespace mt;
 using namespace mt::testing;
 
-namespace {
-// -Σ log_softmax(x)·W / count, with W the smoothed one-hot rows (zero rows for ignored targets).
-Tensor cross_entropy_composite(const Tensor& x, const IntTensor& t, int ignore, float eps) {
-  const int64_t n = x.size(0), v = x.size(1);
-  std::vector<float> w(n * v, 0.0f);
-  int64_t count = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (t.values[i] == ignore) continue;
-    ++count;
-    for (int64_t j = 0; j < v; ++j) w[i * v + j] = eps / v + (j == t.values[i] ? 1.0f - eps : 0.0f);
-  }
-  return neg(sum(log_softmax(x) * from_values(w, {n, v}))) / static_cast<float>(count);
-}
-}  // namespace
-
 TEST_CASE("cross_entropy matches PyTorch with ignore_index and label smoothing") {
   const IntTensor targets = fixture_ints("cross_entropy.targets");
   check_reference("cross_entropy", 1, [&](const auto& x) { return cross_entropy(x[0], targets, 0); });
   check_reference("cross_entropy_smooth", 1, [&](const auto& x) { return cross_entropy(x[0], targets, 0, 0.1f); });
+}
+
+TEST_CASE("cross_entropy_reference matches PyTorch with ignore_index and label smoothing") {
+  const IntTensor targets = fixture_ints("cross_entropy.targets");
+  check_reference("cross_entropy", 1, [&](const auto& x) { return cross_entropy_reference(x[0], targets, 0); });
+  check_reference("cross_entropy_smooth", 1,
+                  [&](const auto& x) { return cross_entropy_reference(x[0], targets, 0, 0.1f); });
 }
 
 TEST_CASE("cross_entropy gradcheck") {
@@ -32,6 +24,7 @@ TEST_CASE("cross_entropy gradcheck") {
   check_gradients([&](const auto& v) { return cross_entropy(v[0], t, 0); }, {x});
   check_gradients([&](const auto& v) { return cross_entropy(v[0], t, 0, 0.2f); }, {x});
   check_gradients([&](const auto& v) { return cross_entropy(v[0], t); }, {x});
+  check_gradients([&](const auto& v) { return cross_entropy_reference(v[0], t, 0, 0.2f); }, {x});
 }
 
 TEST_CASE("fused cross_entropy equals its composite twin, values and gradients") {
@@ -39,7 +32,7 @@ TEST_CASE("fused cross_entropy equals its composite twin, values and gradients")
   for (float eps : {0.0f, 0.1f}) {
     const Tensor a = param({8, 300}, 142, 3.0f), b = param({8, 300}, 142, 3.0f);
     const Tensor fused = cross_entropy(a, t, 0, eps);
-    const Tensor composite = cross_entropy_composite(b, t, 0, eps);
+    const Tensor composite = cross_entropy_reference(b, t, 0, eps);
     check_close(fused, composite, 1e-5, 1e-6);
     fused.backward();
     composite.backward();
@@ -67,16 +60,23 @@ TEST_CASE("cross_entropy with a divisor: micro-batches' losses and gradients add
   check_error([] { cross_entropy(zeros({1, 3}), IntTensor({1}, {1}), 0, 0.0f, nullptr, -1); }, {"divisor", "-1"});
 }
 
-TEST_CASE("cross_entropy with every target ignored is 0 with zero gradient") {
-  const Tensor x = param({2, 3}, 143);
-  const Tensor loss = cross_entropy(x, IntTensor({0, 0}, {2}), 0);
-  CHECK(loss.item() == 0.0f);
-  loss.backward();
-  CHECK(x.grad().to_vector() == std::vector<float>(6, 0.0f));
+TEST_CASE("cross_entropy with every target ignored is 0 with zero gradient, and so is its twin") {
+  for (bool fused : {true, false}) {
+    const Tensor x = param({2, 3}, 143);
+    const IntTensor pad({0, 0}, {2});
+    const Tensor loss = fused ? cross_entropy(x, pad, 0) : cross_entropy_reference(x, pad, 0);
+    CHECK(loss.item() == 0.0f);
+    loss.backward();
+    CHECK(x.grad().to_vector() == std::vector<float>(6, 0.0f));
+  }
 }
 
 TEST_CASE("cross_entropy names bad targets and shapes") {
   check_error([] { cross_entropy(zeros({2, 3}), IntTensor({1, 3}, {2}), 0); }, {"cross_entropy", "target 3", "row 1"});
   check_error([] { cross_entropy(zeros({2, 3}), IntTensor({1}, {1}), 0); }, {"cross_entropy", "[1]", "[2, 3]"});
   check_error([] { cross_entropy(zeros({6}), IntTensor({1}, {1}), 0); }, {"cross_entropy", "[6]"});
+  check_error([] { cross_entropy_reference(zeros({2, 3}), IntTensor({1, 3}, {2}), 0); },
+              {"cross_entropy_reference", "target 3", "row 1"});
+  check_error([] { cross_entropy_reference(zeros({2, 3}), IntTensor({1}, {1}), 0); },
+              {"cross_entropy_reference", "[1]", "[2, 3]"});
 }

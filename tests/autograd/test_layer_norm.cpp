@@ -1,17 +1,9 @@
-// Tests of autograd/ops/layer_norm.cpp — layer_norm: PyTorch values and gradients, gradcheck, its composite twin, errors.
+// Tests of autograd/ops/layer_norm.cpp and layer_norm_reference.cpp — layer_norm and its composed twin: PyTorch values
+// and gradients, gradcheck, the fused op against the twin, errors.
 #include "tests/reference.h"
 
 using namespace mt;
 using namespace mt::testing;
-
-namespace {
-// LayerNorm written with primitive ops: the definition the fused kernel must agree with.
-Tensor layer_norm_composite(const Tensor& x, const Tensor& w, const Tensor& b, float eps) {
-  const Tensor centered = x - mean(x, {-1}, true);
-  const Tensor var = mean(centered * centered, {-1}, true);
-  return centered / sqrt(var + eps) * w + b;
-}
-}  // namespace
 
 TEST_CASE("layer_norm matches PyTorch") {
   // The suite's tolerances, as for every op (rtol 1e-5, atol 1e-5); on the Intel machine of
@@ -19,10 +11,15 @@ TEST_CASE("layer_norm matches PyTorch") {
   check_reference("layer_norm", 3, [](const auto& x) { return layer_norm(x[0], x[1], x[2], 1e-5f); });
 }
 
+TEST_CASE("layer_norm_reference matches PyTorch") {
+  check_reference("layer_norm", 3, [](const auto& x) { return layer_norm_reference(x[0], x[1], x[2], 1e-5f); });
+}
+
 TEST_CASE("layer_norm gradcheck") {
   const Tensor x = param({2, 3, 8}, 131), w = param({8}, 132), b = param({8}, 133);
   check_gradients([](const auto& v) { return layer_norm(v[0], v[1], v[2]); }, {x, w, b});
   check_gradients([](const auto& v) { return layer_norm(v[0], Tensor(), Tensor()); }, {x});
+  check_gradients([](const auto& v) { return layer_norm_reference(v[0], v[1], v[2]); }, {x, w, b});
 }
 
 TEST_CASE("fused layer_norm equals its composite twin, values and gradients") {
@@ -31,7 +28,7 @@ TEST_CASE("fused layer_norm equals its composite twin, values and gradients") {
   const Tensor b1 = param({300}, 136), b2 = param({300}, 136);
   const Tensor r = param({6, 300}, 137);
   const Tensor fused = layer_norm(x1, w1, b1, 1e-5f);
-  const Tensor composite = layer_norm_composite(x2, w2, b2, 1e-5f);
+  const Tensor composite = layer_norm_reference(x2, w2, b2, 1e-5f);
   check_close(fused, composite, 1e-5, 1e-5);
   sum(fused * r.detach()).backward();
   sum(composite * r.detach()).backward();
@@ -42,4 +39,6 @@ TEST_CASE("fused layer_norm equals its composite twin, values and gradients") {
 
 TEST_CASE("layer_norm names mismatched parameter shapes") {
   check_error([] { layer_norm(zeros({2, 8}), zeros({4}), zeros({8})); }, {"layer_norm", "[4]", "[2, 8]"});
+  check_error([] { layer_norm_reference(zeros({2, 8}), zeros({8}), zeros({3})); },
+              {"layer_norm_reference", "bias", "[3]", "[2, 8]"});
 }
