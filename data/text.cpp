@@ -147,4 +147,8 @@ std::string fixed(double v, int digits) {
   return text;
 }
 
+std::string seconds_text(double seconds) {
+  return fixed(seconds, seconds < 1.0 ? 2 : seconds < 10.0 ? 1 : 0) + " s";
+}
+
 }  // namespace mt::data

@@ -43,4 +43,7 @@ std::string join(const std::vector<std::string>& tokens);
 /// `v` with `digits` after the point ("39.70"), for logs and reports.
 std::string fixed(double v, int digits);
 
+/// A duration for people: "0.02 s", "1.3 s", "45 s".
+std::string seconds_text(double seconds);
+
 }  // namespace mt::data

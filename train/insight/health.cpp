@@ -90,7 +90,7 @@ void HealthMonitor::read_gradients() {
   for (const auto& [group, sum] : squares) report_.group_grad_norms.emplace_back(group, std::sqrt(sum));
 }
 
-HealthReport HealthMonitor::after_step(int64_t step, double lr) {
+HealthReport HealthMonitor::after_step(int64_t step, double lr, double peak_lr) {
   MT_CHECK(before_.size() == parameters_.size(), "HealthMonitor: after_step without before_step");
   std::map<std::string, std::pair<double, double>> moved;  // group -> (||ΔW||², ||W||²)
   double delta_total = 0.0, weight_total = 0.0;
@@ -134,8 +134,10 @@ HealthReport HealthMonitor::after_step(int64_t step, double lr) {
     warn("large updates", str("update/weight ratio ", number(r.update_ratio), " > ", limits_.max_update_ratio,
                               ": each step rewrites the weights; likely cause: the learning rate; fix: lower optim.lr "
                               "or raise optim.warmup"));
-  } else if (r.update_ratio < limits_.min_update_ratio && lr > 0.0) {
-    warn("tiny updates", str("update/weight ratio ", number(r.update_ratio), " < ", limits_.min_update_ratio,
+  } else if (const double at_peak = r.update_ratio * (peak_lr > lr ? peak_lr / lr : 1.0);
+             lr > 0.0 && at_peak < limits_.min_update_ratio) {
+    warn("tiny updates", str("update/weight ratio ", number(at_peak), peak_lr > lr ? " at the peak lr" : "", " < ",
+                             limits_.min_update_ratio,
                              ": the weights barely move; likely cause: the learning rate; fix: raise optim.lr"));
   }
   for (const AttentionHealth& a : r.attention) {
@@ -212,6 +214,10 @@ std::vector<std::string> WarningLog::note(const HealthReport& report) {
 }
 
 std::vector<std::string> WarningLog::summary() const {
+  if (seen_.empty() && reports_ > 0) {
+    return {str("health: no warning in ", reports_, " health report", reports_ == 1 ? "" : "s",
+                " (each one in metrics.jsonl)")};
+  }
   std::vector<std::string> lines;
   for (const Seen& s : seen_) {
     lines.push_back(str("health: ", s.condition, " at ", s.count, " of ", reports_, " health reports (steps ",

@@ -45,7 +45,8 @@ class WarningLog {
  public:
   /// The log lines for this report's warnings that are new (empty when none is).
   std::vector<std::string> note(const HealthReport& report);
-  /// One line per condition seen: how many health reports raised it, the first and last step.
+  /// One line per condition seen: how many health reports raised it, the first and last step;
+  /// with none seen, one line that says so (nothing before the first report).
   std::vector<std::string> summary() const;
 
  private:
@@ -77,8 +78,10 @@ class HealthMonitor : public nn::Observer {
   /// Just before the optimizer step: keeps a copy of the weights.
   void before_step();
   /// After the optimizer step, taken with learning rate `lr`: the report of this step (and the
-  /// monitor is ready for the next). A zero ratio is no warning when lr is 0 (a schedule's end).
-  HealthReport after_step(int64_t step, double lr);
+  /// monitor is ready for the next). Tiny updates are judged at the schedule's `peak_lr` (the
+  /// ratio times peak_lr / lr; 0: lr is the peak), so a warmup's start or a decay's tail, small
+  /// by design, is no warning; nor is a step with lr 0.
+  HealthReport after_step(int64_t step, double lr, double peak_lr = 0.0);
 
  private:
   const nn::Module& model_;

@@ -28,11 +28,11 @@ double shortest(float v) {
 
 }  // namespace
 
-RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
+RunLog::RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, TrainingBudget budget,
                double elapsed_before)
     : path_(metrics_path),
       fd_(metrics_path.empty() ? -1 : ::open(metrics_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)), out_(out),
-      terminal_(terminal), total_steps_(total_steps), elapsed_before_(elapsed_before) {
+      terminal_(terminal), budget_(budget), elapsed_before_(elapsed_before) {
   MT_CHECK(fd_ >= 0 || metrics_path.empty(), metrics_path, ": cannot open for writing: ", std::strerror(errno));
 }
 
@@ -78,29 +78,38 @@ std::string RunLog::clock_text(double seconds) {
 
 double RunLog::elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
+double RunLog::eta(int64_t step) const {
+  const double by_steps =
+      steps_seen_ > 0 ? elapsed() / steps_seen_ * static_cast<double>(std::max<int64_t>(0, budget_.steps - step)) : 0.0;
+  return budget_.seconds > 0.0 ? std::min(by_steps, std::max(0.0, budget_.seconds - total_elapsed())) : by_steps;
+}
+
 void RunLog::step(int64_t step, int64_t epoch, double loss, float lr, int64_t tokens, bool log_now) {
   window_loss_ += loss;
   window_tokens_ += tokens;
   ++window_steps_;
+  ++steps_seen_;
   if (!log_now && !terminal_) return;
   const double elapsed = this->elapsed();
   const double window = std::chrono::duration<double>(Clock::now() - window_start_).count();
   const double tokens_per_s = window > 0 ? window_tokens_ / window : 0.0;
   const double mean = window_loss_ / window_steps_;
   char text[256];
-  if (terminal_) {
-    const double eta = step > 0 ? elapsed / step * std::max<int64_t>(0, total_steps_ - step) : 0.0;
-    const int width = 24, filled = static_cast<int>(width * std::min(1.0, double(step) / total_steps_));
+  const double left = eta(step);
+  if (terminal_) {  // the bar shows the nearer end: the last step or the time limit
+    const double done = budget_.steps > 0 ? static_cast<double>(step) / budget_.steps : 1.0;
+    const double fraction = std::max(done, elapsed + left > 0 ? elapsed / (elapsed + left) : 1.0);
+    const int width = 24, filled = static_cast<int>(width * std::min(1.0, fraction));
     std::snprintf(text, sizeof(text), "\r\033[K[%s%s] step %lld/%lld  loss %.4f  %.0f tok/s  lr %.2e  ETA %s",
                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), (long long)step,
-                  (long long)total_steps_, mean, tokens_per_s, lr, clock_text(eta).c_str());
+                  (long long)budget_.steps, mean, tokens_per_s, lr, clock_text(left).c_str());
     out_ << text << std::flush;
   }
   if (!log_now) return;
   if (!terminal_) {
-    std::snprintf(text, sizeof(text), "step %lld/%lld  epoch %lld  loss %.4f  lr %.2e  %.0f tok/s  elapsed %s",
-                  (long long)step, (long long)total_steps_, (long long)epoch, mean, lr, tokens_per_s,
-                  clock_text(elapsed).c_str());
+    std::snprintf(text, sizeof(text), "step %lld/%lld  epoch %lld  loss %.4f  lr %.2e  %.0f tok/s  elapsed %s  ETA %s",
+                  (long long)step, (long long)budget_.steps, (long long)epoch, mean, lr, tokens_per_s,
+                  clock_text(elapsed).c_str(), clock_text(left).c_str());
     out_ << text << "\n";
   }
   record({{"step", step}, {"epoch", epoch}, {"loss", mean}, {"lr", shortest(lr)}, {"tokens_per_s", tokens_per_s},

@@ -13,11 +13,18 @@
 
 namespace mt {
 
+/// Where a run stops: after `steps` (the nearer of train.max_steps and train.epochs) or after
+/// `seconds` of training (train.time_limit; 0: no limit), whichever comes first.
+struct TrainingBudget {
+  int64_t steps = 0;
+  double seconds = 0.0;
+};
+
 class RunLog {
  public:
   /// Appends to `metrics_path` (none when empty: a rank other than 0); `out` is the log, a terminal when `terminal`. `elapsed_before`
   /// is the training time of earlier runs of a resumed run, so elapsed_s continues.
-  RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, int64_t total_steps,
+  RunLog(const std::string& metrics_path, std::ostream& out, bool terminal, TrainingBudget budget,
          double elapsed_before = 0.0);
 
   /// Before resuming at `step`: cuts metrics.jsonl back to the records the checkpoint had seen
@@ -41,6 +48,9 @@ class RunLog {
   double elapsed() const;
   /// elapsed() plus the training time of the earlier runs of a resumed run.
   double total_elapsed() const { return elapsed_before_ + elapsed(); }
+  /// Seconds left after `step`, at the pace of the steps this log has seen: until the budget's
+  /// last step or the end of its time, whichever is nearer.
+  double eta(int64_t step) const;
 
   static std::string clock_text(double seconds);  // "m:ss"
 
@@ -50,8 +60,9 @@ class RunLog {
   int fd_;
   std::ostream& out_;
   const bool terminal_;
-  const int64_t total_steps_;
+  const TrainingBudget budget_;
   const double elapsed_before_;
+  int64_t steps_seen_ = 0;  // by this log: a resumed run's pace is this process's
   const Clock::time_point start_ = Clock::now();
   Clock::time_point window_start_ = start_;
   double window_loss_ = 0.0;

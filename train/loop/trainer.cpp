@@ -105,8 +105,10 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
          << "\n";
   }
   const bool terminal = ::isatty(STDERR_FILENO) && &log == &std::cerr && ranks_.root();
-  log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal,
-                                  total_steps(config.train, batches_per_epoch), elapsed_before);
+  const TrainingBudget budget{.steps = total_steps(config.train, batches_per_epoch),
+                              .seconds = 60.0 * config.train.time_limit};
+  log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal, budget,
+                                  elapsed_before);
   model_->train();
   stop_ = decide_stop();  // a resumed run may have nothing left to do
   if (config.train.check_masks) out_ << "mask checks on: every batch's attention and loss masks are verified\n";
@@ -215,7 +217,7 @@ TrainResult Trainer::finish() {
     return result;
   }
   out_ << "trained " << done << " steps" << (first_step_ > 0 ? str(" (to step ", state_.step, ")") : "") << " in "
-       << RunLog::clock_text(result.seconds) << " (" << (done > 0 ? result.seconds * 1000.0 / done : 0.0)
+       << RunLog::clock_text(result.seconds) << " (" << data::fixed(done > 0 ? result.seconds * 1000.0 / done : 0.0, 1)
        << " ms/step); run directory " << dir_ << "\n";
   if (!data_.test().empty()) test(result);
   write_or_stop([&] { log_->record({{"step", state_.step}, {"finished", stop_reason_text(stop_)}}); });

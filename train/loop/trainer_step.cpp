@@ -106,9 +106,10 @@ bool Trainer::step(const StepBatch& batch) {
   ++state_.step;
   if (average_) average_->update(state_.step);
   if (health_now) {
-    const HealthReport report = health_.after_step(state_.step, lr);
-    log_->line(report.summary());
-    for (const std::string& w : warnings_.note(report)) log_->line(w);
+    const HealthReport report = health_.after_step(state_.step, lr, config_.optim.lr);
+    const std::vector<std::string> warnings = warnings_.note(report);
+    if (!warnings.empty()) log_->line(report.summary());  // the figures behind a new warning; all in metrics.jsonl
+    for (const std::string& w : warnings) log_->line(w);
     write_or_stop([&] { log_->record(report.json()); });
   }
   last_loss_ = loss;

@@ -6,6 +6,7 @@
 #include "autograd/check.h"
 #include "autograd/random.h"
 #include "data/atomic_file.h"
+#include "data/text.h"
 #include "train/run/checkpoint.h"
 #include "train/run/tokenizers.h"
 
@@ -118,7 +119,7 @@ const std::vector<std::vector<int64_t>>& TrainingData::batches(int64_t epoch,
       const auto start = std::chrono::steady_clock::now();
       draw(epoch);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      note(str("epoch ", epoch + 1, ": segmentations sampled in ", seconds, " s"));
+      note(str("epoch ", epoch + 1, ": segmentations sampled in ", data::seconds_text(seconds)));
     }
     const data::Batcher batcher(examples(), config_.data.max_tokens, static_cast<uint64_t>(config_.train.seed), weights_);
     batches_ = batcher.epoch_batches(epoch);

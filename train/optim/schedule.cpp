@@ -22,7 +22,8 @@ float Schedule::at(int64_t k) const {
     case ScheduleKind::kCosine: {
       MT_CHECK(total > warmup, "schedule: total (", total, ") must exceed warmup (", warmup, ")");
       if (k <= warmup) return static_cast<float>(lr * step / warm);
-      const double progress = std::min(1.0, (step - warm) / (static_cast<double>(total) - warm));
+      // The decay would reach 0 at update total + 1, the one after the last: the last update still learns.
+      const double progress = std::min(1.0, (step - warm) / (static_cast<double>(total) + 1.0 - warm));
       const double factor = kind == ScheduleKind::kLinear ? 1.0 - progress
                                                           : 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
       return static_cast<float>(lr * factor);

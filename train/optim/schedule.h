@@ -3,8 +3,9 @@
 //   noam:          lr · min(k / warmup, sqrt(warmup / k))  — inverse square root after a linear
 //                  warmup, peaking at lr when k = warmup. "Attention Is All You Need"'s
 //                  factor·D^-0.5·min(k^-0.5, k·warmup^-1.5) is this with lr = factor/sqrt(D·warmup).
-//   linear:        linear warmup to lr, then linear decay to 0 at `total`
-//   cosine:        linear warmup to lr, then half a cosine down to 0 at `total`
+//   linear:        linear warmup to lr, then a linear decay that reaches 0 at update total + 1
+//   cosine:        linear warmup to lr, then half a cosine that reaches 0 at update total + 1
+// (the update after the last one: update `total`, the last, still learns).
 // Read next: ../run/safetensors.h.
 #pragma once
 
@@ -19,7 +20,7 @@ struct Schedule {
   ScheduleKind kind = ScheduleKind::kConstant;
   float lr = 1e-3f;
   int64_t warmup = 0;  // updates of linear warmup (noam needs >= 1)
-  int64_t total = 0;   // last update, for linear and cosine decay
+  int64_t total = 0;   // the last update, for linear and cosine decay
 
   /// The learning rate for update k (k >= 1).
   float at(int64_t k) const;

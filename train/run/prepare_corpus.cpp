@@ -166,7 +166,7 @@ void build_set(const Config& c, const std::vector<data::CorpusFiles>& corpora, c
   write_file_atomically(dir + "/manifest.json", manifest.dump(2) + "\n");
   log << "data: prepared the training set " << dir.substr(0, dir.rfind(".tmp.")) << " from " << corpora.size()
       << (corpora.size() == 1 ? " corpus: " : " corpora: ") << counts.read << " pairs read, " << kept
-      << " kept, encoded on " << num_threads() << " threads in " << seconds_since(encoding) << " s, " << bytes
+      << " kept, encoded on " << num_threads() << " threads in " << data::seconds_text(seconds_since(encoding)) << ", " << bytes
       << " bytes\n";
 }
 

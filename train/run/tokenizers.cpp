@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "autograd/check.h"
+#include "data/text.h"
 #include "train/run/checkpoint.h"
 
 namespace mt {
@@ -31,7 +32,7 @@ std::shared_ptr<const data::SentencePieceTokenizer> model_for(const Config& c, c
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log << "tokenizer: trained a " << d.spm_vocab_size << "-piece SentencePiece " << option_name(d.spm_type)
       << " model on " << lines.size() << " of " << seen << " " << what << " lines (data.spm_max_lines = "
-      << d.spm_max_lines << ") in " << seconds << " s\n";
+      << d.spm_max_lines << ") in " << data::seconds_text(seconds) << "\n";
   return std::make_shared<data::SentencePieceTokenizer>(serialized, d.lowercase, d.spm_alpha, what);
 }
 

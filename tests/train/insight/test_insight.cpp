@@ -149,7 +149,7 @@ TEST_CASE("mask checks: a loss averaged over padding too is caught") {
 namespace {
 
 // One SGD step on a tiny model, watched by `monitor`; returns the report.
-HealthReport watched_step(nn::Transformer& model, HealthMonitor& monitor, float lr) {
+HealthReport watched_step(nn::Transformer& model, HealthMonitor& monitor, float lr, float peak_lr = 0.0f) {
   const IntTensor src({4, 5, 6, 7, 8, 0}, {2, 3}), tgt_in({2, 4, 5, 2, 6, 0}, {2, 3});
   const IntTensor tgt_out({4, 5, 3, 6, 3, 0}, {6});
   Sgd sgd(model.parameters(), {.lr = lr});
@@ -163,7 +163,7 @@ HealthReport watched_step(nn::Transformer& model, HealthMonitor& monitor, float 
   monitor.read_gradients();
   monitor.before_step();
   sgd.step();
-  return monitor.after_step(1, lr);
+  return monitor.after_step(1, lr, peak_lr);
 }
 
 }  // namespace
@@ -289,6 +289,11 @@ TEST_CASE("health: figures outside the sane ranges raise warnings, a schedule's 
   const std::vector<std::string> summary = log.summary();
   REQUIRE(summary.size() == r.warnings.size());
   CHECK(summary[0] == "health: exploding gradients at 2 of 2 health reports (steps 1..1)");
+  WarningLog quiet;  // a healthy run's log says so once, at the end
+  CHECK(quiet.summary().empty());
+  HealthMonitor lenient(model, {.max_saturated = 2.0});
+  CHECK(quiet.note(watched_step(model, lenient, 0.1f)).empty());
+  CHECK(quiet.summary() == std::vector<std::string>{"health: no warning in 1 health report (each one in metrics.jsonl)"});
   HealthMonitor slow(model, {.min_update_ratio = 10.0});
   const HealthReport moving = watched_step(model, slow, 0.1f);
   CHECK(moving.warnings.size() == 1);
@@ -296,4 +301,8 @@ TEST_CASE("health: figures outside the sane ranges raise warnings, a schedule's 
   const HealthReport stopped = watched_step(model, slow, 0.0f);  // lr 0: the ratio is 0 by design
   CHECK(stopped.update_ratio == 0.0);
   CHECK(stopped.warnings.empty());
+  // A decay's tail: a tiny lr moves the weights little by design; judged at the peak lr, no warning.
+  HealthMonitor between(model, {.min_update_ratio = moving.update_ratio / 10});
+  CHECK(watched_step(model, between, 1e-4f).warnings.size() == 1);  // 1e-4 as the peak: too small
+  CHECK(watched_step(model, between, 1e-4f, 0.1f).warnings.empty());
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -279,7 +280,7 @@ TEST_CASE("run log: records keep their key order, and a NaN or Inf is written as
   const std::string path = run_file(run.path, "metrics.jsonl");
   std::ostringstream out;
   {
-    RunLog log(path, out, /*terminal=*/false, 10);
+    RunLog log(path, out, /*terminal=*/false, {.steps = 10});
     log.record({{"step", 1}, {"loss", std::numeric_limits<double>::quiet_NaN()}, {"valid_bleu", -1.0}});
     log.record({{"step", 2}, {"grad_norm", std::numeric_limits<double>::infinity()}, {"note", "a \"quoted\" word"}});
   }
@@ -293,6 +294,23 @@ TEST_CASE("run log: records keep their key order, and a NaN or Inf is written as
   REQUIRE(records.size() == 2);
   CHECK(records[0]["loss"].is_null());
   CHECK(records[1]["note"] == "a \"quoted\" word");
+}
+
+TEST_CASE("run log: the ETA is the nearer of the budget's last step and its time limit") {
+  std::ostringstream out;
+  RunLog by_steps("", out, /*terminal=*/false, {.steps = 10, .seconds = 3600.0});
+  by_steps.step(1, 1, 1.0, 0.1f, 100, false);
+  const double left = by_steps.eta(1);
+  CHECK(left > 0.0);
+  CHECK(left <= 9 * by_steps.elapsed());  // nine more steps at the pace of the first
+  CHECK(by_steps.eta(10) == 0.0);         // the last step done
+  RunLog by_time("", out, /*terminal=*/false, {.steps = 1000000, .seconds = 0.001});
+  by_time.step(1, 1, 1.0, 0.1f, 100, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(by_time.eta(1) == 0.0);  // the time limit is spent, however many steps are left
+  by_time.step(2, 1, 1.0, 0.1f, 100, true);
+  CHECK(out.str().find("step 2/1000000") != std::string::npos);
+  CHECK(out.str().find("ETA 0:00") != std::string::npos);
 }
 
 // A crash can leave metrics.jsonl with records written after the last checkpoint and a partial

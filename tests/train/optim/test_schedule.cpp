@@ -22,16 +22,20 @@ TEST_CASE("schedules: constant, noam, linear and cosine at known updates") {
     const double expected = std::pow(512.0, -0.5) * std::min(std::pow(k, -0.5), k * std::pow(4000.0, -1.5));
     CHECK(paper.at(k) == doctest::Approx(expected).epsilon(1e-5));
   }
-  const Schedule linear{.kind = ScheduleKind::kLinear, .lr = 1.0f, .warmup = 10, .total = 110};
+  // The decay reaches 0 one update after the last (total): the last update still learns.
+  const Schedule linear{.kind = ScheduleKind::kLinear, .lr = 1.0f, .warmup = 10, .total = 109};
   CHECK(linear.at(5) == doctest::Approx(0.5));
   CHECK(linear.at(10) == doctest::Approx(1.0));
   CHECK(linear.at(60) == doctest::Approx(0.5));
+  CHECK(linear.at(109) == doctest::Approx(0.01));  // the last update: 1/100 of the peak, not 0
   CHECK(linear.at(110) == doctest::Approx(0.0));
   CHECK(linear.at(500) == doctest::Approx(0.0));
-  const Schedule cosine{.kind = ScheduleKind::kCosine, .lr = 1.0f, .warmup = 0, .total = 100};
+  const Schedule cosine{.kind = ScheduleKind::kCosine, .lr = 1.0f, .warmup = 0, .total = 99};
   CHECK(cosine.at(50) == doctest::Approx(0.5));
-  CHECK(cosine.at(100) == doctest::Approx(0.0));
   CHECK(cosine.at(25) == doctest::Approx(0.5 * (1 + std::cos(std::numbers::pi / 4))));
+  CHECK(cosine.at(99) == doctest::Approx(0.5 * (1 + std::cos(std::numbers::pi * 0.99))));
+  CHECK(cosine.at(99) > 0.0f);
+  CHECK(cosine.at(100) == doctest::Approx(0.0));
 }
 
 TEST_CASE("schedules: names parse, bad settings are errors") {
