@@ -96,14 +96,19 @@ double peak_rss_mb() {
   return usage.ru_maxrss / 1024.0;
 }
 
+// --threads: n > 0 threads, or 0 for the cores this process may use (the default, as train.threads).
+void use_bench_threads(int64_t threads) {
+  MT_CHECK(threads >= 0, "bench: --threads must be >= 0 (0: all cores), got ", threads);
+  if (threads > 0) set_num_threads(static_cast<int>(threads));
+}
+
 }  // namespace
 
 std::string run_benchmark(const BenchOptions& o) {
   const auto it = kPresets.find(o.preset);
   MT_CHECK(it != kPresets.end(), "bench: unknown preset '", o.preset, "' (expected toy, small or base)");
   const Preset& p = it->second;
-  MT_CHECK(o.threads >= 1, "bench: --threads must be >= 1, got ", o.threads);
-  set_num_threads(static_cast<int>(o.threads));
+  use_bench_threads(o.threads);
   const int64_t steps = o.steps > 0 ? o.steps : p.steps;
 
   manual_seed(0);
@@ -148,13 +153,13 @@ std::string run_benchmark(const BenchOptions& o) {
                 "{\"impl\": \"minitrans%s\", \"preset\": \"%s\", \"threads\": %lld, \"params\": %lld, \"tgt_tokens\": %lld, "
                 "\"step_ms\": %.3f, \"tgt_tokens_per_s\": %.1f, \"last_loss\": %.4f, \"peak_rss_mb\": %.1f, "
                 "\"matmul_flops_per_step\": %.0f, \"matmul_gflops_per_s\": %.1f}",
-                o.padded ? " (padded)" : "", o.preset.c_str(), (long long)o.threads, (long long)model.parameter_count(), (long long)tgt_tokens,
+                o.padded ? " (padded)" : "", o.preset.c_str(), (long long)num_threads(), (long long)model.parameter_count(), (long long)tgt_tokens,
                 seconds * 1e3, tgt_tokens / seconds, loss, peak_rss_mb(), flops, flops / seconds / 1e9);
   return json;
 }
 
 std::string run_decode_benchmark(const DecodeBenchOptions& o) {
-  set_num_threads(static_cast<int>(o.threads));
+  use_bench_threads(o.threads);
   const LoadedModel loaded = load_for_inference(o.run_dir);
   std::ifstream in(o.src);
   MT_CHECK(in.good(), o.src, ": cannot open");
@@ -199,7 +204,7 @@ int run_bench_command(const std::vector<std::string>& args) {
   BenchOptions o;
   po::options_description desc("minitrans bench (the model and batch of shared/bench/torch_reference.py)");
   desc.add_options()("preset", po::value<std::string>(&o.preset)->default_value("toy"), "toy, small or base")(
-      "threads", po::value<int64_t>(&o.threads)->default_value(2), "threads")(
+      "threads", po::value<int64_t>(&o.threads)->default_value(0), "threads (0: all cores, as train.threads)")(
       "steps", po::value<int64_t>(&o.steps)->default_value(0), "timed steps (0: 50, 10 or 4 by preset)")(
       "profile", po::bool_switch(&o.profile), "print time per op kind, forward and backward, on stderr")(
       "batch", po::value<std::string>(&o.batch_file), "the batch file of bench/make_batch.py (the reference's ids)")(

@@ -13,7 +13,7 @@ namespace mt {
 
 struct BenchOptions {
   std::string preset = "toy";  // toy, small, base
-  int64_t threads = 2;
+  int64_t threads = 0;         // 0: the cores this process may use, as train.threads
   int64_t steps = 0;  // 0: by preset, as the reference (50, 10, 4)
   bool profile = false;  // print time per op kind, forward and backward
   std::string batch_file;  // the reference's batch (bench/make_batch.py); empty: our own generator
@@ -25,7 +25,7 @@ std::string run_benchmark(const BenchOptions& options);
 
 struct DecodeBenchOptions {
   std::string run_dir, src, out;  // out: where to write the translations ("" for nowhere)
-  int64_t threads = 2;
+  int64_t threads = 0;            // 0: the cores this process may use
   int64_t beam = 1;
   int64_t batch = 100;   // sentences per batch, in length order (as bench/torch_decode.py)
   int64_t max_len = 40;  // longest translation in tokens (as bench/torch_decode.py)

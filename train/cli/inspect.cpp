@@ -67,14 +67,15 @@ int run_explain(const std::vector<std::string>& args) {
 }
 
 int run_plot(const std::vector<std::string>& args) {
-  po::options_description desc("minitrans plot RUN_DIR (draws metrics.jsonl as SVG)");
-  desc.add_options()("run", po::value<std::string>()->required(), "run directory")(
+  po::options_description desc("minitrans plot RUN_DIR [--out FILE] (draws metrics.jsonl as SVG)");
+  desc.add_options()("run", po::value<std::string>(), "run directory (or the first argument)")(
       "out", po::value<std::string>(), "the SVG file to write (default: RUN_DIR/curves.svg)")("help,h", "this help");
   po::positional_options_description positional;
   positional.add("run", 1);
   const auto parsed = parse_command(args, desc, positional);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
+  MT_CHECK(vm.count("run"), "command line: usage: minitrans plot RUN_DIR [--out FILE]");
   const std::string dir = vm["run"].as<std::string>();
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : run_file(dir, "curves.svg");
   write_file_atomically(out, curves_svg(run_file(dir, "metrics.jsonl")));
@@ -83,9 +84,16 @@ int run_plot(const std::vector<std::string>& args) {
 }
 
 int run_report(const std::vector<std::string>& args) {
-  MT_CHECK(args.size() == 1 && args[0].rfind("--", 0) != 0, "command line: usage: minitrans report RUN_DIR");
-  const std::string out = run_file(args[0], "report.html");
-  write_file_atomically(out, run_report(args[0]));
+  po::options_description desc("minitrans report RUN_DIR (writes RUN_DIR/report.html: the curves, the health, the tests)");
+  desc.add_options()("run", po::value<std::string>(), "run directory (or the first argument)")("help,h", "this help");
+  po::positional_options_description positional;
+  positional.add("run", 1);
+  const auto parsed = parse_command(args, desc, positional);
+  if (!parsed) return 0;
+  MT_CHECK(parsed->count("run"), "command line: usage: minitrans report RUN_DIR");
+  const std::string dir = (*parsed)["run"].as<std::string>();
+  const std::string out = run_file(dir, "report.html");
+  write_file_atomically(out, run_report(dir));
   std::cerr << "wrote " << out << "\n";
   return 0;
 }

@@ -51,7 +51,30 @@ std::optional<RunStatus> run_status(const std::string& dir) {
   return status;
 }
 
-RunDirectory::RunDirectory(const std::string& dir, Start start, bool lock) : dir_(create_run_dir(dir)) {
+namespace {
+
+// `dir` absolute, without a trailing separator.
+std::filesystem::path absolute_dir(const std::string& dir, std::error_code& error) {
+  const std::filesystem::path p = std::filesystem::absolute(dir, error).lexically_normal();
+  return p.has_filename() ? p : p.parent_path();
+}
+
+// The outermost of `dir` and its parents that does not exist yet ("" when `dir` exists).
+std::string outermost_missing(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::path missing;
+  for (std::filesystem::path p = absolute_dir(dir, error); !p.empty() && !std::filesystem::exists(p);
+       p = p.parent_path()) {
+    missing = p;
+    if (p == p.parent_path()) break;
+  }
+  return missing.string();
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(const std::string& dir, Start start, bool lock)
+    : created_(outermost_missing(dir)), dir_(create_run_dir(dir)) {
   if (!lock) return;
   const std::string path = run_file(dir, ".lock");
   lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
@@ -85,6 +108,19 @@ RunDirectory::RunDirectory(const std::string& dir, Start start, bool lock) : dir
 
 RunDirectory::~RunDirectory() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
+  if (created_.empty()) return;
+  std::error_code error;  // best effort: a destructor does not throw
+  std::filesystem::path p = absolute_dir(dir_, error);
+  const auto holds_only_lock = [&] {
+    for (const auto& entry : std::filesystem::directory_iterator(p, error)) {
+      if (entry.path().filename() != ".lock") return false;
+    }
+    return !error;
+  };
+  if (error || !holds_only_lock()) return;
+  std::filesystem::remove(p / ".lock", error);
+  for (; std::filesystem::remove(p, error) && p.string() != created_; p = p.parent_path()) {
+  }
 }
 
 }  // namespace mt

@@ -33,7 +33,9 @@ std::optional<RunStatus> run_status(const std::string& dir);
 class RunDirectory {
  public:
   /// Creates `dir` if needed and, when `lock`, claims it for this process (rank 0 of a job);
-  /// then applies `start` as above. Errors name the directory.
+  /// then applies `start` as above. Errors name the directory. A directory it created and that
+  /// holds nothing but the lock when it is destroyed (the run failed before writing a file) is
+  /// removed, with the parents it created.
   RunDirectory(const std::string& dir, Start start, bool lock);
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;
@@ -41,6 +43,7 @@ class RunDirectory {
   const std::string& path() const { return dir_; }
 
  private:
+  std::string created_;  // the outermost directory this process created for the run ("": none)
   std::string dir_;
   int lock_fd_ = -1;
 };

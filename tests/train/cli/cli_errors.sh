@@ -128,5 +128,10 @@ while IFS=$'\t' read -r what command expected; do
   fi
 done < <(grep '^| ' "$root/docs/errors.md" | grep -v '^| input' | grep -v '^|---' |
          awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/^ *`|` *$/, "", $3); gsub(/^ *`|` *$/, "", $4); print $2 "\t" $3 "\t" $4 }')
+# A train that failed before writing a file leaves no directory it made (train with no config
+# would have made runs/run; the missing corpus, $T/new/run).
+for made in "$T/runs" "$T/new"; do
+  [[ ! -e $made ]] || { failed=$((failed + 1)); echo "FAIL a failed train left $made behind: $(find "$made")"; }
+done
 echo "cli errors: $passed documented cases behave as documented, $failed do not"
 [[ $failed -eq 0 && $passed -gt 20 ]]
