@@ -18,7 +18,8 @@ rounds=${ROUNDS:-3}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 1; }
 reference=$(dirname "$0")/../../shared/bench/torch_reference.py
 [[ -f $reference ]] || reference=../shared/bench/torch_reference.py
-[[ -x $build/minitrans && -x $build/bench-kernels ]] || { echo "compare.sh: build $build first" >&2; exit 1; }
+[[ -x $build/minitrans && -x $build/bench-kernels ]] ||
+  { echo "compare.sh: build $build first, with its benchmarks: cmake -S . -B $build -DMINITRANS_BUILD_TESTS=ON && cmake --build $build -j2" >&2; exit 1; }
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -9,10 +9,11 @@
 namespace mt::nn {
 namespace {
 
+// The layout's padding; its rows are the caller's to choose.
 SequenceLayout with_padding(const IntTensor& ids, int32_t pad_id) {
   MT_CHECK(ids.shape.size() == 2, "SequenceLayout: ids ", ids.shape, " are not [B, L]");
   SequenceLayout layout{.batch = ids.shape[0], .length = ids.shape[1],
-                        .padding = IntTensor(std::vector<int32_t>(ids.numel()), ids.shape)};
+                        .padding = IntTensor(std::vector<int32_t>(ids.numel()), ids.shape), .rows = {}};
   for (int64_t i = 0; i < ids.numel(); ++i) layout.padding.values[i] = ids.values[i] == pad_id ? 1 : 0;
   return layout;
 }

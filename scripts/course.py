@@ -161,8 +161,10 @@ def run(command, cwd, quiet=True):
 
 def build(workspace, build_dir):
     """Configures (once) and builds the test program of `workspace`; exits on a compile error."""
-    if not (build_dir / "CMakeCache.txt").exists():
-        r = run(["cmake", "-S", str(workspace), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release"], workspace)
+    cache = build_dir / "CMakeCache.txt"
+    if not cache.exists() or "MINITRANS_BUILD_TESTS:BOOL=ON" not in cache.read_text():
+        r = run(["cmake", "-S", str(workspace), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
+                 "-DMINITRANS_BUILD_TESTS=ON"], workspace)
         if r.returncode != 0:
             print(r.stdout[-3000:] + r.stderr[-3000:])
             fail("cmake failed")

@@ -32,9 +32,17 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 
-echo "setup: installing ${missing[*]}"
+# Quietly: apt's and dpkg's lines go to a log, shown (its end) only when something fails.
+log=$(mktemp /tmp/minitrans-setup.XXXXXX.log)
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } > "$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "setup: apt-get failed; the end of its log is above, all of it in $log" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "setup: installed"
+
