@@ -185,8 +185,13 @@ std::vector<data::CorpusFiles> training_corpora(const DataConfig& d) {
   if (d.corpora.empty()) {
     MT_CHECK(!d.train.tsv.empty() || !d.train.src.empty(), "config: give data.train_src and data.train_tgt, ",
              "data.train_tsv, or data.corpora");
-    if (!d.train.tsv.empty()) return {data::CorpusFiles{.tsv = d.train.tsv}};
-    return {data::CorpusFiles{.src = d.train.src, .tgt = d.train.tgt}};
+    data::CorpusFiles corpus;
+    if (!d.train.tsv.empty()) {
+      corpus.tsv = d.train.tsv;
+    } else {
+      corpus.src = d.train.src, corpus.tgt = d.train.tgt;
+    }
+    return {corpus};
   }
   std::vector<data::CorpusFiles> corpora;
   std::istringstream list(d.corpora);
