@@ -1,6 +1,6 @@
 // The op catalogue: every differentiable operation, one line each on shapes and meaning.
 // Each op lives in ops/<file>.cpp with its forward kernel call, what it saves, and its
-// backward. Shapes use the letters of the README: B batch, T/S lengths, D width, V vocab.
+// backward. Shapes use the letters of docs/development.md: B batch, T/S lengths, D width, V vocab.
 #pragma once
 
 #include <vector>
