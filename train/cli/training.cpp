@@ -47,10 +47,7 @@ int run_train(const std::vector<std::string>& arguments) {
     return 0;
   }
   if (resume) return finish_train(train(config, Start::kResume, std::cerr));
-  // A new run needs training data: say so before its directory is made.
-  MT_CHECK(!config.data.corpora.empty() || !config.data.train.src.empty() || !config.data.train.tsv.empty(),
-           "command line: train needs --config FILE (or --resume RUN_DIR): no training data is set ",
-           "(data.train_src and data.train_tgt, data.train_tsv, or data.corpora)");
+  training_corpora(config.data);  // a new run needs training data: said before its directory is made
   if (!overwrite && report_finished_run(config, std::cerr)) return 0;
   return finish_train(train(config, overwrite ? Start::kOverwrite : Start::kNew, std::cerr));
 }

@@ -183,8 +183,8 @@ void validate(const Config& c) {
 
 std::vector<data::CorpusFiles> training_corpora(const DataConfig& d) {
   if (d.corpora.empty()) {
-    MT_CHECK(!d.train.tsv.empty() || !d.train.src.empty(), "config: give data.train_src and data.train_tgt, ",
-             "data.train_tsv, or data.corpora");
+    MT_CHECK(!d.train.tsv.empty() || !d.train.src.empty(), "config: no training data is set: give --config FILE, ",
+             "or data.train_src and data.train_tgt, data.train_tsv, or data.corpora");
     data::CorpusFiles corpus;
     if (!d.train.tsv.empty()) {
       corpus.tsv = d.train.tsv;
