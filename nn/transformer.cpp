@@ -63,6 +63,12 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
     for (const Embedding* table : {src_embed.get(), tgt_embed.get()})
       for (int64_t i = 0; i < table->weight.numel(); ++i) table->weight.data()[i] *= scale;
   }
+  if (o.tie_embeddings) {  // after the draws of both tables, so that every other draw stays the same
+    MT_CHECK(o.src_vocab == o.tgt_vocab, "Transformer: tie_embeddings needs one vocabulary for both sides, got ",
+             o.src_vocab, " and ", o.tgt_vocab, " tokens");
+    src_embed->weight = tgt_embed->weight;
+    src_embed->replace_parameter("weight", tgt_embed->weight);
+  }
   positions = std::make_shared<PositionalEncoding>(d, o.max_positions, o.learned_positions);
   if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
   embed_dropout = register_module("embed_dropout",
@@ -165,7 +171,8 @@ std::string Transformer::extra_repr() const {
   const LayerOptions& l = options.layer;
   return str("d_model=", l.d_model, ", heads=", l.heads, ", layers=", options.encoder_layers, "+",
              options.decoder_layers, ", ff=", l.ff_dim, ", vocab=", options.src_vocab, "/", options.tgt_vocab,
-             l.norm_first ? ", pre-LN" : ", post-LN", options.tie_output ? ", tied output" : "");
+             l.norm_first ? ", pre-LN" : ", post-LN", options.tie_output ? ", tied output" : "",
+             options.tie_embeddings ? ", tied embeddings" : "");
 }
 
 }  // namespace mt::nn

@@ -34,6 +34,7 @@ struct TransformerOptions {
   int64_t encoder_layers = 2;
   int64_t decoder_layers = 2;
   bool tie_output = false;         // generator.weight is tgt_embed.weight
+  bool tie_embeddings = false;     // src_embed.weight is tgt_embed.weight (one vocabulary for both sides)
   bool learned_positions = false;  // a learned table instead of sinusoids
   bool embedding_dropout = true;   // dropout on embeddings + positions (torch.nn.Transformer has none)
   EmbeddingInit embedding_init = EmbeddingInit::kNormal;

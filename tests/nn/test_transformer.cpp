@@ -86,6 +86,30 @@ TEST_CASE("Transformer: top-level names, shapes, count, tied output") {
   CHECK(tied.generator->weight.is_same(tied.tgt_embed->weight));
   CHECK(tied.parameter_count() == expected - 9 * 8);
   CHECK(tied.state_dict().size() == tied.named_parameters().size() + 1);
+
+  o.tie_embeddings = true;  // with the tied output: one table for the source, the target and the output
+  check_error([&] { nn::Transformer{o}; }, {"tie_embeddings", "7 and 9"});
+  o.src_vocab = 9;
+  nn::Transformer shared(o);
+  CHECK(shared.src_embed->weight.is_same(shared.tgt_embed->weight));
+  CHECK(shared.generator->weight.is_same(shared.tgt_embed->weight));
+  CHECK(shared.parameter_count() == expected - 7 * 8 - 9 * 8);
+  CHECK(shared.state_dict().size() == shared.named_parameters().size() + 2);
+  CHECK(shared.forward(IntTensor({3, 8, 5, 0, 6, 0}, {2, 3}), tgt).shape() == Shape{2, 4, 9});
+}
+
+TEST_CASE("Transformer: gradcheck with one table for the source, the target and the output") {
+  nn::TransformerOptions o{.src_vocab = 6, .tgt_vocab = 6,
+                           .layer = {.d_model = 8, .heads = 2, .ff_dim = 8, .dropout = 0.0f},
+                           .encoder_layers = 1, .decoder_layers = 1, .tie_output = true, .tie_embeddings = true,
+                           .max_positions = 8};
+  manual_seed(26);
+  nn::Transformer model(o);
+  REQUIRE(model.parameters().front().is_same(model.tgt_embed->weight));
+  const IntTensor src({3, 4, 5, 0, 2, 0}, {2, 3}), tgt({1, 3, 4, 1, 2, 0}, {2, 3});
+  const IntTensor gold({3, 4, 2, 2, 0, 0}, {6});
+  check_gradients([&](const auto&) { return cross_entropy(reshape(model.forward(src, tgt), {6, 6}), gold, 0); },
+                  model.parameters());
 }
 
 TEST_CASE("Transformer: gradcheck through the whole model at D=8") {

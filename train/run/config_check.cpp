@@ -124,6 +124,8 @@ void validate_data(const Config& c, const Checker& k) {
              "_tsv, not both");
   }
   validate_tokenizer(d, k);
+  MT_CHECK(!c.model.tie_embeddings || d.shared_vocab, k.at("model.tie_embeddings"),
+           " shares one table between the two sides and needs data.shared_vocab = true");
 }
 
 void validate_optim(const OptimConfig& o, const Checker& k) {

@@ -30,6 +30,8 @@ void visit_model_options(C& c, const Visit& v) {
   v("model.norm", c.model.layer.norm, "norm of every layer: layer_norm, or one a program registered");
   v("model.norm_first", c.model.layer.norm_first, "pre-LN layers instead of post-LN");
   v("model.tie_output", c.model.tie_output, "share the target embedding with the output projection");
+  v("model.tie_embeddings", c.model.tie_embeddings,
+    "share one embedding table between source and target (needs data.shared_vocab = true)");
   v("model.learned_positions", c.model.learned_positions, "learned positions instead of sinusoids");
   v("model.max_positions", c.model.max_positions, "longest sequence the positions cover");
   v("model.embedding_init", c.model.embedding_init,
