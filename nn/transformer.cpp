@@ -49,6 +49,17 @@ EncoderDecoder::EncoderDecoder(const TransformerOptions& o) {
   }
 }
 
+namespace {
+
+// Makes a module's weight (its member and its parameter "weight") the given table: one tensor
+// under two names, so updates to either are updates to both.
+void share_weight(Module& owner, Tensor& weight, const Tensor& table) {
+  weight = table;
+  owner.replace_parameter("weight", table);
+}
+
+}  // namespace
+
 Transformer::Transformer(const TransformerOptions& o) : options(o) {
   const int64_t d = o.layer.d_model;
   MT_CHECK(o.src_vocab > 0 && o.tgt_vocab > 0, "Transformer: vocabulary sizes must be positive, got ", o.src_vocab,
@@ -66,8 +77,7 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
   if (o.tie_embeddings) {  // after the draws of both tables, so that every other draw stays the same
     MT_CHECK(o.src_vocab == o.tgt_vocab, "Transformer: tie_embeddings needs one vocabulary for both sides, got ",
              o.src_vocab, " and ", o.tgt_vocab, " tokens");
-    src_embed->weight = tgt_embed->weight;
-    src_embed->replace_parameter("weight", tgt_embed->weight);
+    share_weight(*src_embed, src_embed->weight, tgt_embed->weight);
   }
   positions = std::make_shared<PositionalEncoding>(d, o.max_positions, o.learned_positions);
   if (o.learned_positions) register_module("pos_embed", positions);  // sinusoids are not saved
@@ -75,11 +85,7 @@ Transformer::Transformer(const TransformerOptions& o) : options(o) {
                                   std::make_shared<Dropout>(o.embedding_dropout ? o.layer.dropout : 0.0f));
   transformer = register_module("transformer", std::make_shared<EncoderDecoder>(o));
   generator = register_module("generator", std::make_shared<Linear>(d, o.tgt_vocab));
-  if (o.tie_output) {
-    // One tensor under two names: updates to either are updates to both.
-    generator->weight = tgt_embed->weight;
-    generator->replace_parameter("weight", tgt_embed->weight);
-  }
+  if (o.tie_output) share_weight(*generator, generator->weight, tgt_embed->weight);
 }
 
 Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, const SequenceLayout& layout,
