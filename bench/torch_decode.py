@@ -18,7 +18,7 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "pytorch"))
 import reference_model as rm  # noqa: E402
 
 
@@ -36,13 +36,14 @@ def main():
     cfg = configparser.ConfigParser()
     cfg.read(os.path.join(a.run_dir, "config.ini"))
     m = cfg["model"]
+    assert m["tie_embeddings"] == "false", "the reference model has separate source and target tables"
     src_vocab = open(os.path.join(a.run_dir, "src_vocab.txt")).read().split("\n")[:-1]
     tgt_vocab = open(os.path.join(a.run_dir, "tgt_vocab.txt")).read().split("\n")[:-1]
     rm.MAX_LEN = int(m["max_positions"])
     model = rm.Seq2SeqTransformer(len(src_vocab), len(tgt_vocab), int(m["d_model"]), int(m["heads"]),
-                                  int(m["layers"]), int(m["ff_dim"]), m["activation"],
+                                  int(m["encoder_layers"]), int(m["ff_dim"]), m["activation"],
                                   m["norm_first"] == "true", m["tie_output"] == "true",
-                                  m["learned_positions"] == "true")
+                                  m["learned_positions"] == "true", decoder_layers=int(m["decoder_layers"]))
     weights = os.path.join(a.run_dir, "best_model.safetensors")
     if not os.path.exists(weights):
         weights = os.path.join(a.run_dir, "model.safetensors")

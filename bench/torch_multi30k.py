@@ -31,7 +31,7 @@ import sentencepiece as spm
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools", "pytorch"))
 import reference_model as rm  # noqa: E402
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
@@ -99,6 +99,7 @@ def main():
     cfg.read(os.path.join(a.run_dir, "config.ini"))
     m, d, o, t = cfg["model"], cfg["data"], cfg["optim"], cfg["train"]
     assert d["tokenizer"] == "sentencepiece" and d["shared_vocab"] == "true", "expects a joint SentencePiece run"
+    assert m["tie_embeddings"] == "false", "the reference model has separate source and target tables"
     processor = spm.SentencePieceProcessor(model_file=os.path.join(a.run_dir, "spm.model"))
     src_vocab = open(os.path.join(a.run_dir, "src_vocab.txt"), encoding="utf-8").read().split("\n")[:-1]
     tgt_vocab = open(os.path.join(a.run_dir, "tgt_vocab.txt"), encoding="utf-8").read().split("\n")[:-1]
@@ -110,10 +111,10 @@ def main():
 
     rm.MAX_LEN = int(m["max_positions"])
     dim = int(m["d_model"])
-    model = rm.Seq2SeqTransformer(len(src_vocab), len(tgt_vocab), dim, int(m["heads"]), int(m["layers"]),
+    model = rm.Seq2SeqTransformer(len(src_vocab), len(tgt_vocab), dim, int(m["heads"]), int(m["encoder_layers"]),
                                   int(m["ff_dim"]), m["activation"], m["norm_first"] == "true",
                                   m["tie_output"] == "true", m["learned_positions"] == "true",
-                                  dropout=float(m["dropout"]))
+                                  dropout=float(m["dropout"]), decoder_layers=int(m["decoder_layers"]))
     if m["embedding_init"] == "scaled":
         with torch.no_grad():
             for table in (model.src_embed, model.tgt_embed):

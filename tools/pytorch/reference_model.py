@@ -27,7 +27,7 @@ MAX_LEN = 64
 
 class Seq2SeqTransformer(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, d_model, heads, layers, ff_dim, activation="relu",
-                 norm_first=False, tie_output=False, learned_positions=False, dropout=0.0):
+                 norm_first=False, tie_output=False, learned_positions=False, dropout=0.0, decoder_layers=None):
         super().__init__()
         self.d_model = d_model
         self.src_embed = nn.Embedding(src_vocab, d_model, padding_idx=PAD)
@@ -42,7 +42,7 @@ class Seq2SeqTransformer(nn.Module):
             pe[:, 1::2] = torch.cos(pos * div)
             self.register_buffer("pe", pe, persistent=False)
         self.embed_dropout = nn.Dropout(dropout)
-        self.transformer = nn.Transformer(d_model, heads, layers, layers, ff_dim, dropout=dropout,
+        self.transformer = nn.Transformer(d_model, heads, layers, decoder_layers or layers, ff_dim, dropout=dropout,
                                           activation=activation, batch_first=True, norm_first=norm_first)
         self.generator = nn.Linear(d_model, tgt_vocab)
         if tie_output:
