@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "autograd/check.h"
@@ -85,11 +86,13 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
     set_random_state(state_.random_seed, state_.random_counter);
     saved_step_ = first_step_ = state_.step;
     if (ranks_.root()) elapsed_before = RunLog::cut_for_resume(run_file(dir_, "metrics.jsonl"), state_.step);
+    if (ranks_.root()) remove_snapshots_after(dir_, state_.step);  // the steps this run redoes
     out_ << "resumed " << dir_ << " at step " << state_.step << " (epoch " << state_.epoch + 1 << ")\n";
   } else if (ranks_.root()) {  // what a run that crashed before its first checkpoint left
     std::filesystem::remove(run_file(dir_, "metrics.jsonl"));
     std::filesystem::remove(run_file(dir_, "best_model.safetensors"));
     prune_kept_checkpoints(dir_, 0);
+    remove_snapshots_after(dir_, -1);
   }
   for (const std::string& line : config.deprecations) out_ << line << "\n";
   out_ << "model: " << model_->parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
@@ -109,6 +112,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
                               .seconds = 60.0 * config.train.time_limit};
   log_ = std::make_unique<RunLog>(ranks_.root() ? run_file(dir_, "metrics.jsonl") : "", out_, terminal, budget,
                                   elapsed_before);
+  next_snapshot_ = snapshot_mark_after(log_->total_elapsed());
   model_->train();
   stop_ = decide_stop();  // a resumed run may have nothing left to do
   if (config.train.check_masks) out_ << "mask checks on: every batch's attention and loss masks are verified\n";
@@ -160,7 +164,26 @@ void Trainer::after_step(bool updated) {
   } else if (votes_[kStopVotes] > 0.0) {
     save();
   }
+  if (ranks_.root() && log_->total_elapsed() >= next_snapshot_) write_snapshot();
   stop_ = decide_stop();
+}
+
+// The first multiple of train.snapshot_minutes after `seconds` of the training clock (never,
+// without snapshots).
+double Trainer::snapshot_mark_after(double seconds) const {
+  const double every = 60.0 * config_.train.snapshot_minutes;
+  return every > 0.0 ? (std::floor(seconds / every) + 1.0) * every : std::numeric_limits<double>::infinity();
+}
+
+void Trainer::write_snapshot() {
+  const double minutes = log_->total_elapsed() / 60.0;
+  write_or_stop([&] {
+    const AveragedWeights averaged(average_.get());
+    save_weights(*model_, run_file(dir_, str("snapshot-", state_.step, ".safetensors")),
+                 {{"step", std::to_string(state_.step)}, {"minutes", data::fixed(minutes, 3)}});
+    log_->record({{"step", state_.step}, {"snapshot_minutes", minutes}});
+  });
+  next_snapshot_ = snapshot_mark_after(log_->total_elapsed());
 }
 
 void Trainer::validate_and_save() {

@@ -110,6 +110,9 @@ class Trainer {
   double sum_over_ranks(double loss);
   bool out_of_time() const;  // train.time_limit reached
   void write_checkpoint();
+  // train.snapshot_minutes: the weights validation sees, after the step that crosses a mark.
+  double snapshot_mark_after(double seconds) const;
+  void write_snapshot();
   void skip(const std::string& what);
   void test(TrainResult& result);
 
@@ -137,6 +140,7 @@ class Trainer {
   WarningLog warnings_;
   double last_loss_ = 0.0;
   std::array<double, kStepScalars> votes_{};  // the last step's sums over the ranks
+  double next_snapshot_ = 0.0;   // seconds of the training clock (resumed runs' included)
   bool patience_spent_ = false;  // early stopping, as rank 0's validation decided for every rank
   StopReason stop_ = StopReason::kNone;
 };

@@ -17,18 +17,29 @@ namespace mt {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kPrefix = "checkpoint-";
 constexpr const char* kSuffix = ".safetensors";
 
-// The step of a kept checkpoint's file name, or -1.
-int64_t kept_step(const std::string& name) {
-  const size_t prefix = std::char_traits<char>::length(kPrefix), suffix = std::char_traits<char>::length(kSuffix);
-  if (name.size() <= prefix + suffix || name.rfind(kPrefix, 0) != 0 || name.substr(name.size() - suffix) != kSuffix) {
+// The step of a file name PREFIX-STEP.safetensors, or -1.
+int64_t step_in_name(const std::string& name, const std::string& prefix) {
+  const size_t suffix = std::char_traits<char>::length(kSuffix);
+  if (name.size() <= prefix.size() + suffix || name.rfind(prefix, 0) != 0 ||
+      name.substr(name.size() - suffix) != kSuffix) {
     return -1;
   }
-  const std::string digits = name.substr(prefix, name.size() - prefix - suffix);
+  const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix);
   if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return -1;
   return std::stoll(digits);
+}
+
+// The files PREFIX-STEP.safetensors of a run directory, by step.
+std::vector<std::pair<int64_t, std::string>> files_by_step(const std::string& run_dir, const std::string& prefix) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  for (const auto& entry : fs::directory_iterator(run_dir)) {
+    const int64_t step = step_in_name(entry.path().filename().string(), prefix);
+    if (step >= 0) found.emplace_back(step, entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 std::string file_text(const std::string& path) {
@@ -65,15 +76,22 @@ std::vector<std::string> checkpoint_files(const AverageInputs& inputs) {
 }  // namespace
 
 std::vector<std::string> kept_checkpoints(const std::string& run_dir) {
-  std::vector<std::pair<int64_t, std::string>> found;
-  for (const auto& entry : fs::directory_iterator(run_dir)) {
-    const int64_t step = kept_step(entry.path().filename().string());
-    if (step >= 0) found.emplace_back(step, entry.path().string());
-  }
-  std::sort(found.begin(), found.end());
   std::vector<std::string> files;
-  for (auto& [step, file] : found) files.push_back(std::move(file));
+  for (auto& [step, file] : files_by_step(run_dir, "checkpoint-")) files.push_back(std::move(file));
   return files;
+}
+
+std::vector<std::string> snapshots(const std::string& run_dir) {
+  std::vector<std::string> files;
+  for (auto& [step, file] : files_by_step(run_dir, "snapshot-")) files.push_back(std::move(file));
+  return files;
+}
+
+void remove_snapshots_after(const std::string& run_dir, int64_t step) {
+  for (const auto& [snapshot_step, file] : files_by_step(run_dir, "snapshot-")) {
+    std::error_code ignored;
+    if (snapshot_step > step) fs::remove(file, ignored);
+  }
 }
 
 void prune_kept_checkpoints(const std::string& run_dir, int64_t keep) {

@@ -3,7 +3,9 @@
 // train.keep_last keeps the weights of the last N checkpoints as checkpoint-STEP.safetensors
 // (the weights validation saw: the exponential moving average when train.ema is on, the raw
 // weights otherwise); `minitrans average` writes their mean as a run directory that translates
-// like any other. Read next: ../translate/decode.h.
+// like any other. train.snapshot_minutes keeps the same weights every few minutes of training
+// as snapshot-STEP.safetensors, for a learning curve in minutes (bench/multi30k.sh).
+// Read next: ../translate/decode.h.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,13 @@ std::vector<std::string> kept_checkpoints(const std::string& run_dir);
 
 /// Keeps the `keep` newest of them and removes the rest.
 void prune_kept_checkpoints(const std::string& run_dir, int64_t keep);
+
+/// The snapshots of a run directory (snapshot-STEP.safetensors, written every
+/// train.snapshot_minutes), oldest first; each averages like a kept checkpoint.
+std::vector<std::string> snapshots(const std::string& run_dir);
+
+/// Removes the snapshots of steps after `step` (-1: all): what a resumed run will redo.
+void remove_snapshots_after(const std::string& run_dir, int64_t step);
 
 /// What to average: run directories (their last `last` kept checkpoints; 0: all) and
 /// checkpoint files inside run directories.

@@ -84,6 +84,7 @@ struct TrainConfig {
   BestMetric best_metric = BestMetric::kLoss;  // bleu and chrf decode the whole validation set
   int64_t patience = 0;   // validations without improvement before stopping; 0: never stop early
   int64_t keep_last = 0;  // weights of the last N checkpoints kept for `minitrans average`; 0: none
+  float snapshot_minutes = 0.0f;  // the weights validation sees, kept every this many minutes; 0: none
   int64_t show_translations = 5;  // test translations printed at the end
   bool profile = false;             // op profile of the training steps, printed at the end
   bool health = true;               // the health monitor (health.h) at every log step

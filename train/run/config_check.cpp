@@ -156,6 +156,7 @@ void validate_train(const Config& c, const Checker& k) {
   k.require(t.valid_bleu_sentences >= 0, "train.valid_bleu_sentences", ">= 0", t.valid_bleu_sentences);
   k.require(t.patience >= 0, "train.patience", ">= 0", t.patience);
   k.require(t.keep_last >= 0, "train.keep_last", ">= 0", t.keep_last);
+  k.require(t.snapshot_minutes >= 0.0f, "train.snapshot_minutes", ">= 0", t.snapshot_minutes);
   k.require(t.show_translations >= 0, "train.show_translations", ">= 0", t.show_translations);
   k.require(t.time_limit >= 0.0f, "train.time_limit", ">= 0 minutes", t.time_limit);
   k.require(t.ema >= 0.0f && t.ema < 1.0f, "train.ema", "in [0, 1)", t.ema);

@@ -114,6 +114,9 @@ void visit_train_options(C& c, const Visit& v) {
   v("train.patience", c.train.patience, "validations without improvement before stopping (0: never)");
   v("train.keep_last", c.train.keep_last,
     "keep the weights of the last N checkpoints (checkpoint-STEP.safetensors) for minitrans average (0: none)");
+  v("train.snapshot_minutes", c.train.snapshot_minutes,
+    "every this many minutes of the training clock, keep the weights validation sees as snapshot-STEP.safetensors "
+    "(0: none)");
   v("train.show_translations", c.train.show_translations, "test translations printed after training");
   v("train.check_masks", c.train.check_masks,
     "check every training batch's attention and loss masks (slower; on by default in debug builds)");

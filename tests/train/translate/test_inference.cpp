@@ -2,9 +2,11 @@
 // translate's log-probabilities; translate's n-best and JSON-lines output; average
 // (train/run/average.h) of copies of one checkpoint is that checkpoint, of two is their mean,
 // and refuses checkpoints of other shapes or vocabularies; train.keep_last keeps N; a best
-// checkpoint chosen by validation BLEU is the one with the highest.
+// checkpoint chosen by validation BLEU is the one with the highest; train.snapshot_minutes keeps
+// the averaged weights at each mark.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,8 +36,9 @@ struct TempDir {
   static inline int n = 0;
 };
 
-// A tiny model trained for `steps` on the toy data (a few seconds), with overrides.
-void train_tiny(const std::string& dir, int64_t steps, std::vector<std::string> more = {}) {
+// A tiny model trained for `steps` on the toy data (a few seconds), with overrides; or a run
+// in `dir` resumed to `steps`.
+void train_tiny(const std::string& dir, int64_t steps, std::vector<std::string> more = {}, Start start = Start::kNew) {
   std::vector<std::string> args = {
       "--model.d_model=32", "--model.heads=2", "--model.encoder_layers=1", "--model.decoder_layers=1",
       "--model.ff_dim=64", "--model.max_positions=40",
@@ -45,7 +48,7 @@ void train_tiny(const std::string& dir, int64_t steps, std::vector<std::string> 
       "--train.max_steps=" + std::to_string(steps), "--train.valid_every=10", "--train.log_every=10",
       "--train.valid_bleu_sentences=50"};
   std::ostringstream log;
-  train(parse_train_config(testing::with_overrides(args, more)), Start::kNew, log);
+  train(parse_train_config(testing::with_overrides(args, more)), start, log);
 }
 
 std::vector<std::string> toy_lines(const std::string& file, size_t n) {
@@ -137,6 +140,39 @@ TEST_CASE("average: N copies of a checkpoint are it, two average element-wise, k
   CHECK_THROWS_WITH_AS(average_checkpoints({.paths = {kept[2], kept_checkpoints(other.path)[0]}}, out3.path),
                        doctest::Contains("averaging needs checkpoints of one model shape"), Error);
   CHECK_THROWS_WITH_AS(average_checkpoints({.paths = {kept[2]}}, out2.path), doctest::Contains("already holds a model"), Error);
+}
+
+TEST_CASE("trainer: train.snapshot_minutes keeps the weights validation sees after each step that crosses a mark") {
+  TempDir run, plain;
+  // Marks 6 microseconds apart: every step takes longer, so each one crosses a mark.
+  train_tiny(run.path, 20, {"--train.snapshot_minutes=1e-7", "--train.keep_last=2", "--train.ema=0.9"});
+  const std::vector<std::string> taken = snapshots(run.path);
+  REQUIRE(taken.size() == 20);
+  CHECK(fs::path(taken[1]).filename() == "snapshot-2.safetensors");  // by step, not by name
+  CHECK(fs::path(taken.back()).filename() == "snapshot-20.safetensors");
+  for (const int64_t step : {10, 20}) {  // the weight average, as the kept checkpoint of that step holds it
+    const auto snapshot = load_safetensors(run_file(run.path, str("snapshot-", step, ".safetensors")));
+    const auto kept = load_safetensors(run_file(run.path, str("checkpoint-", step, ".safetensors")));
+    REQUIRE(snapshot.size() == kept.size());
+    for (const auto& [name, t] : kept) CHECK_MESSAGE(t.to_vector() == snapshot.at(name).to_vector(), name, " at ", step);
+  }
+  std::ifstream in(run_file(run.path, "metrics.jsonl"));
+  std::vector<double> minutes;
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("snapshot_minutes")) minutes.push_back(j["snapshot_minutes"].get<double>());
+  }
+  CHECK(minutes.size() == 20);
+  CHECK(std::is_sorted(minutes.begin(), minutes.end()));
+  // A snapshot after the last checkpoint (a crashed run's) is removed when the run resumes there.
+  fs::copy_file(taken.back(), run_file(run.path, "snapshot-99.safetensors"));
+  train_tiny(run.path, 25, {"--train.snapshot_minutes=1e-7", "--train.keep_last=2", "--train.ema=0.9"}, Start::kResume);
+  CHECK_FALSE(fs::exists(run_file(run.path, "snapshot-99.safetensors")));
+  CHECK(snapshots(run.path).size() == 25);
+  remove_snapshots_after(run.path, 15);
+  CHECK(snapshots(run.path).size() == 15);
+  train_tiny(plain.path, 10);
+  CHECK(snapshots(plain.path).empty());
 }
 
 TEST_CASE("average: checkpoints of runs with other vocabularies are refused") {
