@@ -176,14 +176,14 @@ double Trainer::snapshot_mark_after(double seconds) const {
 }
 
 void Trainer::write_snapshot() {
-  const double minutes = log_->total_elapsed() / 60.0;
+  const double seconds = log_->total_elapsed(), minutes = seconds / 60.0;
   write_or_stop([&] {
     const AveragedWeights averaged(average_.get());
     save_weights(*model_, run_file(dir_, str("snapshot-", state_.step, ".safetensors")),
                  {{"step", std::to_string(state_.step)}, {"minutes", data::fixed(minutes, 3)}});
     log_->record({{"step", state_.step}, {"snapshot_minutes", minutes}});
   });
-  next_snapshot_ = snapshot_mark_after(log_->total_elapsed());
+  next_snapshot_ = snapshot_mark_after(seconds);
 }
 
 void Trainer::validate_and_save() {

@@ -42,6 +42,13 @@ std::vector<std::pair<int64_t, std::string>> files_by_step(const std::string& ru
   return found;
 }
 
+// Their paths alone, by step.
+std::vector<std::string> paths_by_step(const std::string& run_dir, const std::string& prefix) {
+  std::vector<std::string> paths;
+  for (auto& [step, path] : files_by_step(run_dir, prefix)) paths.push_back(std::move(path));
+  return paths;
+}
+
 std::string file_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -75,17 +82,9 @@ std::vector<std::string> checkpoint_files(const AverageInputs& inputs) {
 
 }  // namespace
 
-std::vector<std::string> kept_checkpoints(const std::string& run_dir) {
-  std::vector<std::string> files;
-  for (auto& [step, file] : files_by_step(run_dir, "checkpoint-")) files.push_back(std::move(file));
-  return files;
-}
+std::vector<std::string> kept_checkpoints(const std::string& run_dir) { return paths_by_step(run_dir, "checkpoint-"); }
 
-std::vector<std::string> snapshots(const std::string& run_dir) {
-  std::vector<std::string> files;
-  for (auto& [step, file] : files_by_step(run_dir, "snapshot-")) files.push_back(std::move(file));
-  return files;
-}
+std::vector<std::string> snapshots(const std::string& run_dir) { return paths_by_step(run_dir, "snapshot-"); }
 
 void remove_snapshots_after(const std::string& run_dir, int64_t step) {
   for (const auto& [snapshot_step, file] : files_by_step(run_dir, "snapshot-")) {
