@@ -2,6 +2,8 @@
 // Creating a primitive takes tens of microseconds; executing a cached one costs about one.
 // Under MatmulThreading::kTbb a large product is cut into equal parts (along the first batch
 // dim, else along the longer of M and N) that run as TBB tasks, each a single-threaded oneDNN call.
+// In bf16 (precision.h) both operands are first rounded into bfloat16 copies, which the product
+// then reads in place of the floats.
 #include "autograd/kernels/matmul.h"
 
 #include <omp.h>
@@ -13,10 +15,13 @@
 #include <unordered_map>
 
 #include "autograd/check.h"
-#include "autograd/profiler.h"
+#include "autograd/kernels/allocator.h"
+#include "autograd/kernels/bf16.h"
 #include "autograd/parallel.h"
-#include "autograd/threading.h"
+#include "autograd/precision.h"
+#include "autograd/profiler.h"
 #include "autograd/shape.h"
+#include "autograd/threading.h"
 
 namespace mt {
 namespace {
@@ -33,10 +38,18 @@ dnnl::engine& cpu_engine() {
   return engine;
 }
 
+// An operand or result: its elements (floats, or bf16 copies of operands) and their layout.
 struct View {
   float* data;
   memory::dims dims;
   memory::dims strides;
+  memory::data_type type = memory::data_type::f32;
+  const uint16_t* bf16 = nullptr;  // the elements when type is bf16
+
+  void* handle() const {
+    if (type == memory::data_type::bf16) return const_cast<uint16_t*>(bf16);
+    return data;
+  }
 };
 
 // An optional bias [N], broadcast over every other dim of the result.
@@ -85,17 +98,18 @@ void set_omp_threads(ThreadState& state, int n) {
 
 CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
   std::vector<int64_t> key;
-  key.reserve(6 * a.dims.size() + 1);
+  key.reserve(6 * a.dims.size() + 4);
   for (const View* v : {&a, &b, &c}) {
     key.insert(key.end(), v->dims.begin(), v->dims.end());
     key.insert(key.end(), v->strides.begin(), v->strides.end());
+    key.push_back(static_cast<int64_t>(v->type));
   }
   key.push_back(bias.data != nullptr);
   auto it = state.cache.find(key);
   if (it != state.cache.end()) return it->second;
 
-  const memory::desc a_md(a.dims, memory::data_type::f32, a.strides);
-  const memory::desc b_md(b.dims, memory::data_type::f32, b.strides);
+  const memory::desc a_md(a.dims, a.type, a.strides);
+  const memory::desc b_md(b.dims, b.type, b.strides);
   const memory::desc c_md(c.dims, memory::data_type::f32, c.strides);
   memory::dims bias_dims(c.dims.size(), 1);
   bias_dims.back() = c.dims.back();
@@ -114,8 +128,8 @@ CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const 
 }
 
 void execute(ThreadState& state, CachedPrimitive& p, const View& a, const View& b, const View& c, const Bias& bias) {
-  p.args.at(DNNL_ARG_SRC).set_data_handle(a.data);
-  p.args.at(DNNL_ARG_WEIGHTS).set_data_handle(b.data);
+  p.args.at(DNNL_ARG_SRC).set_data_handle(a.handle());
+  p.args.at(DNNL_ARG_WEIGHTS).set_data_handle(b.handle());
   p.args.at(DNNL_ARG_DST).set_data_handle(c.data);
   if (bias.data) p.args.at(DNNL_ARG_BIAS).set_data_handle(const_cast<float*>(bias.data));
   p.primitive.execute(state.stream, p.args);
@@ -148,10 +162,10 @@ void unpack(const View& packed, const View& v) {
 
 // One oneDNN call on the calling thread. Layouts oneDNN only runs with its slow reference
 // kernel are repacked first: the operands into row-major copies, the result through a
-// row-major buffer copied out after.
+// row-major buffer copied out after. (bf16 copies are dense already: they run as they are.)
 void run(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
   CachedPrimitive& p = lookup(state, a, b, c, bias);
-  if (!p.reference_impl) return execute(state, p, a, b, c, bias);
+  if (!p.reference_impl || a.type != memory::data_type::f32) return execute(state, p, a, b, c, bias);
   std::vector<float> a_packed = pack(a), b_packed = pack(b), c_packed(numel(c.dims));
   const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};
   const View bp{b_packed.data(), b.dims, contiguous_strides(b.dims)};
@@ -191,11 +205,75 @@ View pad_rows(const View& v, bool transposed, Tensor& buffer) {
   return p;
 }
 
+// Scratch memory from the tensor cache, held for the duration of one product.
+class Scratch {
+ public:
+  ~Scratch() {
+    if (block_) cache_release(block_, bytes_);
+  }
+  uint16_t* take(int64_t count) {
+    bytes_ = static_cast<size_t>(count) * sizeof(uint16_t);
+    block_ = cache_allocate(bytes_);
+    return static_cast<uint16_t*>(block_);
+  }
+
+ private:
+  void* block_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// n floats rounded to bf16, `step` apart. Compiled for AVX-512 and AVX2 as well, the CPU's own
+// chosen when the program loads (a run-time choice, never a build-time assumption).
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void round_floats(const float* from, int64_t step,
+                                                                                 uint16_t* to, int64_t n) {
+  if (step == 1) {
+    for (int64_t j = 0; j < n; ++j) to[j] = to_bf16(from[j]);
+  } else {
+    for (int64_t j = 0; j < n; ++j) to[j] = to_bf16(from[j * step]);
+  }
+}
+
+// A view's floats rounded to bf16, in a dense copy that keeps the view's order of dims in
+// memory (by stride): a transposed operand stays transposed, and the copy reads and writes
+// memory in order, a contiguous run along the innermost dim at a time.
+View rounded_to_bf16(const View& v, Scratch& scratch) {
+  const size_t rank = v.dims.size();
+  std::vector<size_t> order(rank);  // dims from the outermost in memory to the innermost
+  for (size_t i = 0; i < rank; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return v.strides[x] > v.strides[y]; });
+  View out = v;
+  out.type = memory::data_type::bf16;
+  int64_t stride = 1;
+  for (size_t i = rank; i-- > 0;) {
+    out.strides[order[i]] = stride;
+    stride *= v.dims[order[i]];
+  }
+  uint16_t* copy = scratch.take(numel(v.dims));
+  out.bf16 = copy;
+  const size_t inner = order.back();
+  const int64_t width = v.dims[inner], step = v.strides[inner], rows = numel(v.dims) / std::max<int64_t>(width, 1);
+  parallel_for(rows, row_grain(width), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t offset = 0, rest = r;  // row r's offset in v, from its index along each outer dim
+      for (size_t i = rank - 1; i-- > 0;) {
+        offset += rest % v.dims[order[i]] * v.strides[order[i]];
+        rest /= v.dims[order[i]];
+      }
+      round_floats(v.data + offset, step, copy + r * width, width);
+    }
+  });
+  return out;
+}
+
 // The part [begin, end) of dim `d` of a view; a broadcast dim (size 1) stays whole.
 View part(const View& v, size_t d, int64_t begin, int64_t end) {
   if (v.dims[d] == 1) return v;
   View p = v;
-  p.data += begin * v.strides[d];
+  if (v.type == memory::data_type::bf16) {
+    p.bf16 += begin * v.strides[d];
+  } else {
+    p.data += begin * v.strides[d];
+  }
   p.dims[d] = end - begin;
   return p;
 }
@@ -232,7 +310,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
 }
 
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data,
-                   const std::vector<int64_t>& c_strides, const float* bias_data) {
+                   const std::vector<int64_t>& c_strides, const float* bias_data, Precision precision) {
   const Bias bias{bias_data};
   const size_t rank = a.dims.size();
   MT_CHECK(rank >= 2 && b.dims.size() == rank, "matmul kernel: operands of rank ", a.dims.size(), " and ",
@@ -248,7 +326,12 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   if (numel(c_dims) == 0) return;
   const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   Tensor a_padded, b_padded;  // hold the copies for the duration of the product
-  if (flops >= 2 * kMinSplitFlops && weight_gradient_layout(av, bv)) {
+  Scratch a_bf16, b_bf16;
+  const bool bf16 = precision == Precision::kBf16;
+  if (bf16) {  // dense copies, which need no padding
+    av = rounded_to_bf16(av, a_bf16);
+    bv = rounded_to_bf16(bv, b_bf16);
+  } else if (flops >= 2 * kMinSplitFlops && weight_gradient_layout(av, bv)) {
     if (av.strides[1] % kAliasingStride == 0) av = pad_rows(av, /*transposed=*/true, a_padded);
     if (bv.strides[0] % kAliasingStride == 0) bv = pad_rows(bv, /*transposed=*/false, b_padded);
   }
@@ -264,7 +347,10 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   // Split along the first batch dim if it has enough items, else along the longer of M and N:
   // cutting the shorter side leaves each core a slab too thin for oneDNN's blocking (the
   // weight gradient [512, 2048] of a base FF2 layer: 55 GFLOP/s cut along M, 127 along N).
-  const size_t d = rank > 2 && c_dims[0] >= threads ? 0 : c_dims[rank - 2] >= c_dims[rank - 1] ? rank - 2 : rank - 1;
+  // In bf16 never along N: a result cut along N has rows longer than the part, which oneDNN runs
+  // with its gemm kernel instead of AMX (Multi30k's output projection: 140 against 480 GFLOP/s).
+  const bool along_m = bf16 || c_dims[rank - 2] >= c_dims[rank - 1];
+  const size_t d = rank > 2 && c_dims[0] >= threads ? 0 : along_m ? rank - 2 : rank - 1;
   const int64_t parts = std::min<int64_t>(threads, c_dims[d]);
   if (flops < kMinSplitFlops || parts < 2) return run(state, av, bv, cv, bias);
   const int64_t chunk = (c_dims[d] + parts - 1) / parts;
@@ -278,7 +364,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
       if (begin >= end) continue;
       const Bias part_bias{bias.data && d == rank - 1 ? bias.data + begin : bias.data};
       run(local, a_d < 0 ? av : part(av, a_d, begin, end), b_d < 0 ? bv : part(bv, b_d, begin, end),
-          part(cv, d, begin, end), part_bias);
+              part(cv, d, begin, end), part_bias);
     }
   });
 }

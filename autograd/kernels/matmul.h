@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "autograd/precision.h"
 #include "autograd/tensor.h"
 
 namespace mt {
@@ -25,9 +26,10 @@ MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose = fals
 /// and its batch dims are the broadcast of a's and b's.
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c);
 /// The same, writing c with the given strides (e.g. attention heads straight into [B, T, H, Dh]),
-/// and adding `bias` [N] to every row when given (fused into the product).
+/// and adding `bias` [N] to every row when given (fused into the product); `precision` is the
+/// operands' number format (precision.h).
 void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c, const std::vector<int64_t>& c_strides,
-                   const float* bias = nullptr);
+                   const float* bias = nullptr, Precision precision = matmul_precision());
 
 /// The number of cached primitives on this thread (for tests of the cache).
 int64_t matmul_cache_size();

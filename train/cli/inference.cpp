@@ -75,6 +75,7 @@ int run_translate(const std::vector<std::string>& args) {
   MT_CHECK(!(stream.scores && stream.format != OutputFormat::kText), "command line: --scores is for text output; "
            "--n-best and --format jsonl write scores already");
   use_threads(vm);
+  use_precision(vm);
   const auto in = open_input(vm["input"].as<std::string>());
   const StreamCounts counts = translate_stream(*loaded.model, loaded.codec, *in, std::cout, decode, stream);
   if (counts.cut > 0) {
@@ -94,6 +95,7 @@ int run_score(const std::vector<std::string>& args) {
       "tsv", po::value<std::string>(), "source<TAB>translation lines instead (plain or .gz; -: stdin, the default)")(
       "help,h", "this help");
   add_stream_options(desc);
+  add_precision_option(desc);
   const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
@@ -104,6 +106,7 @@ int run_score(const std::vector<std::string>& args) {
       vm.count("batch-tokens") ? vm["batch-tokens"].as<int64_t>() : inference_batch_tokens(loaded.config.data);
   MT_CHECK(max_tokens >= 1, "command line: --batch-tokens must be >= 1, got ", max_tokens);
   use_threads(vm);
+  use_precision(vm);
   const bool jsonl = jsonl_format(vm);
   std::unique_ptr<data::PairReader> in;
   if (vm.count("src")) {
@@ -159,6 +162,7 @@ int run_eval(const std::vector<std::string>& args) {
   const po::variables_map& vm = *parsed;
   MT_CHECK(vm.count("tsv") ? vm.count("src") + vm.count("ref") == 0 : vm.count("src") + vm.count("ref") == 2,
            "command line: give --src FILE and --ref FILE, or --tsv FILE");
+  use_precision(vm);
   const LoadedModel loaded = load_for_inference(vm["checkpoint"].as<std::string>());
   const auto text = vm.count("tsv") ? data::read_tsv_text(vm["tsv"].as<std::string>())
                                     : data::read_parallel_text(vm["src"].as<std::string>(), vm["ref"].as<std::string>());

@@ -29,6 +29,7 @@ int run_attention(const std::vector<std::string>& args) {
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
   const std::string dir = vm["checkpoint"].as<std::string>();
+  use_precision(vm);
   const LoadedModel loaded = load_for_inference(dir);
   const SentenceAttention a =
       attend_sentence(loaded, vm["src"].as<std::string>(), vm["tgt"].as<std::string>(), decode_options(vm, loaded.config));

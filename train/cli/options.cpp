@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "autograd/check.h"
+#include "train/run/build.h"
 #include "train/loop/trainer.h"
 #include "train/run/config.h"
 
@@ -52,6 +53,21 @@ void add_decode_options(po::options_description& desc) {
       "max-len-b", po::value<int64_t>(), "B of that limit (default: the run's decode.max_len_b)")(
       "max-len", po::value<int64_t>(), "the same as --max-len-b (its old name)")(
       "length-penalty", po::value<float>(), "beam search length normalization exponent")("help,h", "this help");
+  add_precision_option(desc);
+}
+
+void add_precision_option(po::options_description& desc) {
+  desc.add_options()("precision", po::value<std::string>()->default_value("fp32"),
+                     "matrix products: fp32, bf16 (needs AVX512_BF16 or AMX) or auto (bf16 where the CPU has it)");
+}
+
+void use_precision(const po::variables_map& vm) {
+  const std::string name = vm["precision"].as<std::string>();
+  MT_CHECK(name == "fp32" || name == "bf16" || name == "auto", "command line: --precision must be fp32, bf16 or auto, got '",
+           name, "'");
+  const TrainPrecision asked =
+      name == "bf16" ? TrainPrecision::kBf16 : name == "auto" ? TrainPrecision::kAuto : TrainPrecision::kFp32;
+  set_matmul_precision(resolve_precision(asked, "--precision"));
 }
 
 bool take_flag(std::vector<std::string>& args, const std::string& flag) {

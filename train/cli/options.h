@@ -24,8 +24,12 @@ bool take_flag(std::vector<std::string>& args, const std::string& flag);
 /// name without a value is an error.
 std::optional<std::string> take_option(std::vector<std::string>& args, const std::string& name);
 
-/// --checkpoint, --beam, --max-len-a, --max-len-b, --max-len, --length-penalty and --help.
+/// --checkpoint, --beam, --max-len-a, --max-len-b, --max-len, --length-penalty, --precision and --help.
 void add_decode_options(boost::program_options::options_description& desc);
+/// --precision: fp32 (the default), bf16 or auto, as train.precision.
+void add_precision_option(boost::program_options::options_description& desc);
+/// Sets the products' number format --precision asks for (bf16 on a CPU without it is an error).
+void use_precision(const boost::program_options::variables_map& vm);
 /// The run's decode options with the command line's --beam, --max-len-a, --max-len-b (or its
 /// old name --max-len) and --length-penalty.
 DecodeOptions decode_options(const boost::program_options::variables_map& vm, const Config& config);

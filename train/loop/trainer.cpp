@@ -57,19 +57,35 @@ int64_t micro_batches(const TrainConfig& t, const Communicator& ranks) {
   return k;
 }
 
+// The config with train.precision resolved on this CPU: what config.ini keeps and a resume reuses.
+Config with_resolved_precision(const Config& config) {
+  Config c = config;
+  const bool bf16 = resolve_precision(config.train.precision, "train.precision") == Precision::kBf16;
+  c.train.precision = bf16 ? TrainPrecision::kBf16 : TrainPrecision::kFp32;
+  return c;
+}
+
+// "bf16 products (train.precision = auto: oneDNN 2.6.3 (avx512_core_amx))"
+std::string precision_text(const Config& asked) {
+  const Precision p = matmul_precision();
+  const bool chosen = asked.train.precision == TrainPrecision::kAuto;
+  return str(precision_name(p), " products", chosen ? str(" (train.precision = auto: ", matmul_library(), ")") : "");
+}
+
 }  // namespace
 
 Trainer::Trainer(const Config& config, Start start, std::ostream& log)
-    : config_(config), ranks_(Communicator::world()),
-      run_(config.train.run_dir, start, /*lock=*/ranks_.root()), dir_(run_.path()),
+    : config_(with_resolved_precision(config)),
+      precision_(config_.train.precision == TrainPrecision::kBf16 ? Precision::kBf16 : Precision::kFp32),
+      ranks_(Communicator::world()), run_(config_.train.run_dir, start, /*lock=*/ranks_.root()), dir_(run_.path()),
       out_(ranks_.root() ? log : no_log()),
-      data_(config, start == Start::kResume, dir_, out_, ranks_),
-      model_(build_model(config, data_.codec())),
-      optimizer_(build_optimizer(config.optim, model_->parameters())),
-      average_(config.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_->parameters(), config.train.ema)
-                                       : nullptr),
-      schedule_{.kind = config.optim.schedule, .lr = config.optim.lr, .warmup = config.optim.warmup,
-                .total = config.train.max_steps},
+      data_(config_, start == Start::kResume, dir_, out_, ranks_),
+      model_(build_model(config_, data_.codec())),
+      optimizer_(build_optimizer(config_.optim, model_->parameters())),
+      average_(config_.train.ema > 0.0f ? std::make_unique<WeightAverage>(model_->parameters(), config_.train.ema)
+                                        : nullptr),
+      schedule_{.kind = config_.optim.schedule, .lr = config_.optim.lr, .warmup = config_.optim.warmup,
+                .total = config_.train.max_steps},
       mask_checker_(*model_, data::Vocab::kPad), health_(*model_) {
   use_threads(config.train, ranks_);
   micro_batches_ = micro_batches(config.train, ranks_);
@@ -98,7 +114,7 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   out_ << "model: " << model_->parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
-      << config.optim.lr << "; " << num_threads() << " threads"
+      << config.optim.lr << "; " << num_threads() << " threads, " << precision_text(config)
       << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << "\n";
   if (micro_batches_ > 1) {
     out_ << "steps: each batch is cut into " << micro_batches_ << " micro-batches of about equal tokens"

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "autograd/check.h"
+#include "autograd/precision.h"
 #include "data/batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/vocab.h"
@@ -119,7 +120,8 @@ class Trainer {
   // A step's scalars, summed over the ranks: the loss, and the ranks' votes to stop.
   enum StepScalar : size_t { kLossSum, kStopVotes, kTimeUpVotes, kStepScalars };
 
-  const Config& config_;
+  const Config config_;            // as given, with train.precision resolved: fp32 or bf16, never auto
+  const PrecisionGuard precision_;  // the products' number format while the trainer lives
   Communicator& ranks_;
   const RunDirectory run_;  // rank 0 holds its lock
   const std::string dir_;

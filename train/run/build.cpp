@@ -1,8 +1,9 @@
-// The model and the optimizer of a config; see build.h.
+// The model, the optimizer and the products' number format of a config; see build.h.
 #include "train/run/build.h"
 
 #include "autograd/check.h"
 #include "autograd/random.h"
+#include "autograd/threading.h"
 
 namespace mt {
 
@@ -33,6 +34,14 @@ std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Ten
   const AdamOptions adam{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay};
   if (o.optimizer == OptimizerKind::kAdamW) return std::make_unique<AdamW>(params, adam);
   return std::make_unique<Adam>(params, adam);
+}
+
+Precision resolve_precision(TrainPrecision asked, const std::string& option, bool native) {
+  if (asked == TrainPrecision::kFp32) return Precision::kFp32;
+  if (native) return Precision::kBf16;
+  MT_CHECK(asked == TrainPrecision::kAuto, option, " = bf16: this CPU has no bf16 products (", matmul_library(),
+           "; they need AVX512_BF16 or AMX); give ", option, " = fp32 or auto");
+  return Precision::kFp32;
 }
 
 }  // namespace mt

@@ -1,11 +1,13 @@
 // What a config builds: the model it describes (its [model] section with the vocabularies'
-// sizes, the initial weights drawn from train.seed) and the optimizer of its [optim] section.
+// sizes, the initial weights drawn from train.seed), the optimizer of its [optim] section and the
+// number format of the products (train.precision).
 // Training, explain and loading a trained model all build through here. Read next: checkpoint.h.
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "autograd/precision.h"
 #include "data/codec.h"
 #include "nn/transformer.h"
 #include "train/optim/optimizer.h"
@@ -22,5 +24,11 @@ std::unique_ptr<nn::Transformer> build_model(const Config& config, const data::C
 
 /// The optimizer optim.optimizer names, over `params`.
 std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params);
+
+/// What `asked` comes to on this CPU: auto is bf16 where oneDNN runs bf16 products natively
+/// (`native`: bf16_is_native(); tests pass false to stand for a CPU without), else fp32. bf16
+/// where it does not is an error naming `option` (the key or command-line option that asked)
+/// and what to give instead.
+Precision resolve_precision(TrainPrecision asked, const std::string& option, bool native = bf16_is_native());
 
 }  // namespace mt

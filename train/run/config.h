@@ -56,6 +56,9 @@ enum class OptimizerKind { kAdam, kAdamW, kSgd };
 /// What training does with a NaN or Inf loss or gradient.
 enum class NonFinite { kStop, kSkip };
 enum class BestMetric { kLoss, kBleu, kChrf };  // what chooses the best checkpoint and stops early
+/// The number format of the matrix products (autograd/precision.h); auto: bf16 where this CPU
+/// runs it natively, else fp32.
+enum class TrainPrecision { kFp32, kBf16, kAuto };
 
 struct OptimConfig {
   OptimizerKind optimizer = OptimizerKind::kAdam;
@@ -96,6 +99,7 @@ struct TrainConfig {
   NonFinite nonfinite = NonFinite::kStop;  // stop the run (with a message), or skip the step
   float time_limit = 0.0f;  // minutes of training, then the final validation and test; 0: none
   float ema = 0.0f;         // decay of the weights' exponential moving average; 0: none
+  TrainPrecision precision = TrainPrecision::kFp32;  // a run directory's config.ini holds fp32 or bf16, never auto
 };
 
 struct DecodeConfig {

@@ -128,6 +128,9 @@ void visit_train_options(C& c, const Visit& v) {
     "minutes of training: stop after the step that crosses it, then validate, save and test (0: no limit)");
   v("train.ema", c.train.ema,
     "decay of an exponential moving average of the weights, validated, kept and tested instead (0: off)");
+  v("train.precision", c.train.precision,
+    "matrix products: fp32, bf16 (bf16 operands, fp32 sums; needs AVX512_BF16 or AMX) or auto (bf16 where the CPU "
+    "has it)");
 }
 
 // Every option: key, field, help line. Sections follow the key's prefix.
@@ -187,6 +190,11 @@ inline const Choices<ScheduleKind>& choices(ScheduleKind*) {
 }
 inline const Choices<BestMetric>& choices(BestMetric*) {
   static const Choices<BestMetric> c{{"loss", BestMetric::kLoss}, {"bleu", BestMetric::kBleu}, {"chrf", BestMetric::kChrf}};
+  return c;
+}
+inline const Choices<TrainPrecision>& choices(TrainPrecision*) {
+  static const Choices<TrainPrecision> c{
+      {"fp32", TrainPrecision::kFp32}, {"bf16", TrainPrecision::kBf16}, {"auto", TrainPrecision::kAuto}};
   return c;
 }
 inline const Choices<NonFinite>& choices(NonFinite*) {
