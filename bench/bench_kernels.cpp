@@ -2,7 +2,10 @@
 // peak, softmax and layer_norm bandwidth, the engine's cost per node, and how OpenMP (oneDNN)
 // and TBB (our kernels) get along. Medians of repeated runs; see docs/performance.md.
 //   build/bench-kernels [--quick]
+//   build/bench-kernels --peak [bf16]     one number for bench/compare.sh: oneDNN's fp32 (or bf16) peak
 #include <omp.h>
+
+#include <dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +17,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/precision.h"
 #include "autograd/threading.h"
 #include "autograd/ops.h"
 #include "autograd/random.h"
@@ -60,6 +64,30 @@ double onednn_peak() {
   double best = 0.0;
   for (int64_t n : {512, 1024, 2048}) best = std::max(best, matmul_gflops({"peak", {n, n}, {n, n}, false, false}));
   set_matmul_threading(MatmulThreading::kTbb);
+  return best;
+}
+
+// oneDNN's bf16 peak: the same, on operands already in bf16 (fp32 results), straight through
+// oneDNN: no rounding of ours counted.
+double onednn_bf16_peak() {
+  using dnnl::memory;
+  const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  omp_set_num_threads(num_threads());
+  double best = 0.0;
+  for (int64_t n : {512, 1024, 2048}) {
+    const memory::desc in({n, n}, memory::data_type::bf16, memory::format_tag::ab);
+    const memory::desc out({n, n}, memory::data_type::f32, memory::format_tag::ab);
+    const dnnl::matmul product(dnnl::matmul::primitive_desc(dnnl::matmul::desc(in, in, out), engine));
+    memory a(in, engine), b(in, engine), c(out, engine);
+    std::memset(a.get_data_handle(), 0x3f, in.get_size());  // 0.75 everywhere
+    std::memset(b.get_data_handle(), 0x3f, in.get_size());
+    const double seconds = median_seconds([&] {
+      product.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+      stream.wait();
+    });
+    best = std::max(best, 2.0 * n * n * n / seconds / 1e9);
+  }
   return best;
 }
 
@@ -217,7 +245,12 @@ void bench_interplay() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--peak") == 0) {  // one number, for bench/compare.sh
-    std::printf("%.1f\n", onednn_peak());
+    const bool bf16 = argc > 2 && std::strcmp(argv[2], "bf16") == 0;
+    if (bf16 && !bf16_is_native()) {
+      std::fprintf(stderr, "bench-kernels: no bf16 products on this CPU (%s)\n", matmul_library().c_str());
+      return 3;
+    }
+    std::printf("%.1f\n", bf16 ? onednn_bf16_peak() : onednn_peak());
     return 0;
   }
   if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) g_repeats = 5;

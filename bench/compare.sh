@@ -2,7 +2,9 @@
 # minitrans vs the PyTorch reference (../shared/bench/torch_reference.py), one after the other
 # in one run, for each preset, on the same batch (bench/make_batch.py): target tokens/s (ours
 # packed, ours padded, PyTorch), peak RSS and their ratios, plus matmul FLOP/s against oneDNN's
-# own peak (its best of 512^3, 1024^3, 2048^3) measured right before each pair.
+# own peak (its best of 512^3, 1024^3, 2048^3) measured right before each pair. Where the CPU has
+# bf16 products (AVX512_BF16 or AMX), each pair is followed by ours with --precision bf16, and a
+# second table gives it against PyTorch (fp32), against ours in fp32, and against oneDNN's bf16 peak.
 #   bench/compare.sh [build-dir] [presets...]      e.g. bench/compare.sh build toy small base
 #   ROUNDS=5 bench/compare.sh build                 rounds per preset (default 3)
 # The machine is shared and noisy (one run's ratio moves by a quarter), so each preset runs
@@ -43,6 +45,8 @@ if [[ -n ${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-} ]]; then
   fi
 fi
 echo "PyTorch's OpenBLAS kernel: $("${torch_env[@]}" /usr/bin/python3 "$(dirname "$0")/openblas_core.py" 2> /dev/null)"
+bf16=yes
+"$build/bench-kernels" --peak bf16 > /dev/null 2>&1 || { bf16=no; echo "no bf16 column: this CPU has no bf16 products"; }
 for preset in "${presets[@]}"; do
   # One batch for both sides: the reference's own ids (bench/make_batch.py replays its generator).
   batch=$(mktemp)
@@ -52,7 +56,13 @@ for preset in "${presets[@]}"; do
     torch=$("${torch_env[@]}" /usr/bin/python3 "$reference" --preset "$preset" --threads 2 2>/dev/null | tail -n 1)
     ours=$("$build/minitrans" bench --preset "$preset" --threads 2 --batch "$batch")
     padded=$("$build/minitrans" bench --preset "$preset" --threads 2 --batch "$batch" --padded)
-    echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"padded\": $padded, \"torch\": $torch}" >> "$results"
+    bf16_run=null
+    if [[ $bf16 == yes ]]; then
+      bf16_peak=$("$build/bench-kernels" --peak bf16)
+      bf16_run=$("$build/minitrans" bench --preset "$preset" --threads 2 --batch "$batch" --precision bf16)
+      bf16_run="{\"run\": $bf16_run, \"peak\": $bf16_peak}"
+    fi
+    echo "{\"preset\": \"$preset\", \"round\": $round, \"peak\": $peak, \"ours\": $ours, \"padded\": $padded, \"torch\": $torch, \"bf16\": $bf16_run}" >> "$results"
   done
   rm -f "$batch"
 done
@@ -87,6 +97,25 @@ print("engine: ours computing every position as PyTorch does (--padded) over PyT
 print("ratio / engine is what skipping the padding buys. peak: oneDNN's best of 512^3, 1024^3, 2048^3 on its own")
 print("OpenMP threads, measured before each pair; MFU = our matmul FLOP/s over the whole step / that peak.")
 print("Each median is taken column by column.")
+if all(r["bf16"] for r in rows):
+    print(f"\n{'preset':<6} {'round':>6} {'bf16 tok/s':>11} {'/ torch':>8} {'/ fp32':>7} {'GFLOP/s':>8} {'bf16 peak':>10} {'MFU':>6}")
+    def bf16_line(preset, label, c):
+        print(f"{preset:<6} {label:>6} {c[0]:>11.1f} {c[1]:>7.2f}x {c[2]:>6.2f}x {c[3]:>8.1f} {c[4]:>10.1f} {c[5]:>5.1f}%")
+    for preset in dict.fromkeys(r["preset"] for r in rows):
+        rounds = [r for r in rows if r["preset"] == preset]
+        columns = []
+        for r in rounds:
+            b, o, t = r["bf16"]["run"], r["ours"], r["torch"]
+            flops = b["matmul_flops_per_step"] / (b["step_ms"] / 1e3) / 1e9
+            columns.append((b["tgt_tokens_per_s"], b["tgt_tokens_per_s"] / t["tgt_tokens_per_s"],
+                            b["tgt_tokens_per_s"] / o["tgt_tokens_per_s"], flops, r["bf16"]["peak"],
+                            100 * flops / r["bf16"]["peak"]))
+            bf16_line(preset, str(r["round"]), columns[-1])
+        if len(columns) > 1:
+            bf16_line(preset, "median", [statistics.median(c) for c in zip(*columns)])
+    print("bf16: ours with --precision bf16 (Linear and output products on bf16 operands, fp32 sums; attention fp32),")
+    print("over PyTorch in fp32 and over ours in fp32 of the same round; its peak: oneDNN's best bf16 product of")
+    print("512^3, 1024^3, 2048^3 on bf16 operands; MFU counts every product of the step, attention's fp32 ones too.")
 PY
 
 # Decoding: the 1000 toy test sentences, greedy, with our key/value cache vs PyTorch without one,

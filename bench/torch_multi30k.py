@@ -13,8 +13,10 @@ so the same kind of batches, not the same ones). It stops after the step that cr
 writes OUT_DIR as a minitrans run directory with the averaged weights as best_model.safetensors,
 so that `minitrans eval --checkpoint OUT_DIR` decodes and scores it exactly as minitrans' own.
 Prints one JSON line: steps, epochs, seconds, target tokens/s. Needs python3-torch and
-python3-sentencepiece (scripts/setup.sh --bench).
-Usage: torch_multi30k.py RUN_DIR OUT_DIR [--minutes 15] [--threads 2] [--seed 1]
+python3-sentencepiece (scripts/setup.sh --bench). --autocast runs the forward pass and the loss
+under torch.autocast("cpu", torch.bfloat16), PyTorch's own mixed precision: its products in
+bf16 where the CPU has it, the weights and optimizer in fp32.
+Usage: torch_multi30k.py RUN_DIR OUT_DIR [--minutes 15] [--threads 2] [--seed 1] [--autocast]
 """
 import argparse
 import configparser
@@ -90,6 +92,7 @@ def main():
     ap.add_argument("--minutes", type=float, default=15.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--autocast", action="store_true", help="bf16 autocast on the CPU")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -131,9 +134,10 @@ def main():
     while time.perf_counter() - start < 60 * a.minutes:
         for indices in epoch_batches(examples, int(d["max_tokens"]), rng):
             src, tgt_in, tgt_out = make_batch(examples, indices)
-            logits = model(src, tgt_in)
-            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=PAD,
-                                   label_smoothing=smoothing)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.autocast):
+                logits = model(src, tgt_in)
+                loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=PAD,
+                                       label_smoothing=smoothing)
             adam.zero_grad(set_to_none=True)
             loss.backward()
             if clip > 0:
@@ -168,7 +172,8 @@ def main():
         shutil.copy(os.path.join(a.run_dir, name), os.path.join(a.out_dir, name))
     state = {k: v for k, v in model.state_dict().items()}
     rm.save_safetensors(os.path.join(a.out_dir, "best_model.safetensors"), state, {"step": str(step)})
-    print(json.dumps({"impl": "torch " + torch.__version__, "threads": a.threads, "steps": step,
+    print(json.dumps({"impl": "torch " + torch.__version__ + (" autocast bf16" if a.autocast else ""),
+                      "threads": a.threads, "steps": step,
                       "epochs": round(epoch + 0.0, 2), "seconds": round(seconds, 1),
                       "tgt_tokens_per_s": round(tokens / seconds, 1)}))
 

@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "autograd/check.h"
+#include "autograd/precision.h"
 #include "autograd/threading.h"
 #include "autograd/ops.h"
 #include "autograd/profiler.h"
@@ -150,10 +151,12 @@ std::string run_benchmark(const BenchOptions& o) {
   }
   char json[512];
   std::snprintf(json, sizeof(json),
-                "{\"impl\": \"minitrans%s\", \"preset\": \"%s\", \"threads\": %lld, \"params\": %lld, \"tgt_tokens\": %lld, "
+                "{\"impl\": \"minitrans%s\", \"preset\": \"%s\", \"precision\": \"%s\", \"threads\": %lld, "
+                "\"params\": %lld, \"tgt_tokens\": %lld, "
                 "\"step_ms\": %.3f, \"tgt_tokens_per_s\": %.1f, \"last_loss\": %.4f, \"peak_rss_mb\": %.1f, "
                 "\"matmul_flops_per_step\": %.0f, \"matmul_gflops_per_s\": %.1f}",
-                o.padded ? " (padded)" : "", o.preset.c_str(), (long long)num_threads(), (long long)model.parameter_count(), (long long)tgt_tokens,
+                o.padded ? " (padded)" : "", o.preset.c_str(), precision_name(matmul_precision()).c_str(),
+                (long long)num_threads(), (long long)model.parameter_count(), (long long)tgt_tokens,
                 seconds * 1e3, tgt_tokens / seconds, loss, peak_rss_mb(), flops, flops / seconds / 1e9);
   return json;
 }
@@ -216,9 +219,11 @@ int run_bench_command(const std::vector<std::string>& args) {
       "batch-size", po::value<int64_t>()->default_value(100), "with --decode: sentences per batch, in length order")(
       "max-len", po::value<int64_t>()->default_value(40), "with --decode: longest translation in tokens")(
       "help,h", "this help");
+  add_precision_option(desc);
   const auto parsed = parse_command(args, desc);
   if (!parsed) return 0;
   const po::variables_map& vm = *parsed;
+  use_precision(vm);
   if (vm.count("decode")) {
     MT_CHECK(vm.count("src"), "command line: --decode needs --src");
     std::cout << run_decode_benchmark({.run_dir = vm["decode"].as<std::string>(), .src = vm["src"].as<std::string>(),
