@@ -67,7 +67,7 @@ void use_precision(const po::variables_map& vm) {
            name, "'");
   const TrainPrecision asked =
       name == "bf16" ? TrainPrecision::kBf16 : name == "auto" ? TrainPrecision::kAuto : TrainPrecision::kFp32;
-  set_matmul_precision(resolve_precision(asked, "--precision"));
+  set_matmul_precision(resolve_precision(asked, {"command line: --precision bf16", "--precision fp32"}));
 }
 
 bool take_flag(std::vector<std::string>& args, const std::string& flag) {

@@ -60,7 +60,7 @@ int64_t micro_batches(const TrainConfig& t, const Communicator& ranks) {
 // The config with train.precision resolved on this CPU: what config.ini keeps and a resume reuses.
 Config with_resolved_precision(const Config& config) {
   Config c = config;
-  const bool bf16 = resolve_precision(config.train.precision, "train.precision") == Precision::kBf16;
+  const bool bf16 = resolve_precision(config.train.precision, kTrainPrecision) == Precision::kBf16;
   c.train.precision = bf16 ? TrainPrecision::kBf16 : TrainPrecision::kFp32;
   return c;
 }
@@ -114,8 +114,8 @@ Trainer::Trainer(const Config& config, Start start, std::ostream& log)
   out_ << "model: " << model_->parameter_count() << " parameters, d_model " << config.model.layer.d_model << ", "
       << config.model.encoder_layers << "+" << config.model.decoder_layers << " layers; "
       << option_name(config.optim.optimizer) << ", " << option_name(config.optim.schedule) << " schedule, peak lr "
-      << config.optim.lr << "; " << num_threads() << " threads, " << precision_text(config)
-      << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << "\n";
+      << config.optim.lr << "; " << num_threads() << " threads"
+      << (ranks_.size() > 1 ? str(" in each of ", ranks_.size(), " ranks") : "") << ", " << precision_text(config) << "\n";
   if (micro_batches_ > 1) {
     out_ << "steps: each batch is cut into " << micro_batches_ << " micro-batches of about equal tokens"
          << (ranks_.size() > 1 ? str(", ", micro_batches_ / ranks_.size(), " per rank; ", gradients_->bytes(),

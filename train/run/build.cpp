@@ -36,11 +36,11 @@ std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Ten
   return std::make_unique<Adam>(params, adam);
 }
 
-Precision resolve_precision(TrainPrecision asked, const std::string& option, bool native) {
+Precision resolve_precision(TrainPrecision asked, const PrecisionOption& option, bool native) {
   if (asked == TrainPrecision::kFp32) return Precision::kFp32;
   if (native) return Precision::kBf16;
-  MT_CHECK(asked == TrainPrecision::kAuto, option, " = bf16: this CPU has no bf16 products (", matmul_library(),
-           "; they need AVX512_BF16 or AMX); give ", option, " = fp32 or auto");
+  MT_CHECK(asked == TrainPrecision::kAuto, option.bf16, ": this CPU has no bf16 products (", matmul_library(),
+           "; they need AVX512_BF16 or AMX); give ", option.fp32, " or auto");
   return Precision::kFp32;
 }
 

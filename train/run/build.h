@@ -25,10 +25,16 @@ std::unique_ptr<nn::Transformer> build_model(const Config& config, const data::C
 /// The optimizer optim.optimizer names, over `params`.
 std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& o, std::vector<Tensor> params);
 
+/// How an error names the option that asks for a precision: the key or command-line option set
+/// to bf16 ("train.precision = bf16") and to fp32 ("train.precision = fp32").
+struct PrecisionOption {
+  std::string bf16, fp32;
+};
+inline const PrecisionOption kTrainPrecision{"train.precision = bf16", "train.precision = fp32"};
+
 /// What `asked` comes to on this CPU: auto is bf16 where oneDNN runs bf16 products natively
 /// (`native`: bf16_is_native(); tests pass false to stand for a CPU without), else fp32. bf16
-/// where it does not is an error naming `option` (the key or command-line option that asked)
-/// and what to give instead.
-Precision resolve_precision(TrainPrecision asked, const std::string& option, bool native = bf16_is_native());
+/// where it does not is an error naming the option that asked and what to give instead.
+Precision resolve_precision(TrainPrecision asked, const PrecisionOption& option, bool native = bf16_is_native());
 
 }  // namespace mt

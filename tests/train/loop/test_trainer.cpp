@@ -475,11 +475,11 @@ TEST_CASE("trainer: several corpora with weights train, each drawn as weighted")
 }
 
 TEST_CASE("trainer: train.precision = auto is bf16 where the CPU has it and fp32 where not, and bf16 asked there names the option") {
-  CHECK(resolve_precision(TrainPrecision::kAuto, "train.precision", /*native=*/false) == Precision::kFp32);
-  CHECK(resolve_precision(TrainPrecision::kAuto, "train.precision", /*native=*/true) == Precision::kBf16);
-  CHECK(resolve_precision(TrainPrecision::kFp32, "train.precision", /*native=*/true) == Precision::kFp32);
-  CHECK(resolve_precision(TrainPrecision::kBf16, "train.precision", /*native=*/true) == Precision::kBf16);
-  check_error([] { resolve_precision(TrainPrecision::kBf16, "train.precision", /*native=*/false); },
+  CHECK(resolve_precision(TrainPrecision::kAuto, kTrainPrecision, /*native=*/false) == Precision::kFp32);
+  CHECK(resolve_precision(TrainPrecision::kAuto, kTrainPrecision, /*native=*/true) == Precision::kBf16);
+  CHECK(resolve_precision(TrainPrecision::kFp32, kTrainPrecision, /*native=*/true) == Precision::kFp32);
+  CHECK(resolve_precision(TrainPrecision::kBf16, kTrainPrecision, /*native=*/true) == Precision::kBf16);
+  check_error([] { resolve_precision(TrainPrecision::kBf16, kTrainPrecision, /*native=*/false); },
               {"train.precision = bf16: this CPU has no bf16 products", "AVX512_BF16 or AMX",
                "give train.precision = fp32 or auto"});
 }
