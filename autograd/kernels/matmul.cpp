@@ -3,7 +3,7 @@
 // Under MatmulThreading::kTbb a large product is cut into equal parts (along the first batch
 // dim, else along the longer of M and N) that run as TBB tasks, each a single-threaded oneDNN call.
 // In bf16 (precision.h) both operands are first rounded into bfloat16 copies, which the product
-// then reads in place of the floats.
+// then reads in place of the floats, and a product is cut along the batch dim or M only.
 #include "autograd/kernels/matmul.h"
 
 #include <omp.h>
@@ -346,7 +346,8 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   // cutting the shorter side leaves each core a slab too thin for oneDNN's blocking (the
   // weight gradient [512, 2048] of a base FF2 layer: 55 GFLOP/s cut along M, 127 along N).
   // In bf16 never along N: a result cut along N has rows longer than the part, which oneDNN runs
-  // with its gemm kernel instead of AMX (Multi30k's output projection: 140 against 480 GFLOP/s).
+  // with its gemm kernel instead of AMX (Multi30k's output projection: 140 against about 320
+  // GFLOP/s a part).
   const bool along_m = bf16 || c_dims[rank - 2] >= c_dims[rank - 1];
   const size_t d = rank > 2 && c_dims[0] >= threads ? 0 : along_m ? rank - 2 : rank - 1;
   const int64_t parts = std::min<int64_t>(threads, c_dims[d]);
@@ -362,7 +363,7 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
       if (begin >= end) continue;
       const Bias part_bias{bias.data && d == rank - 1 ? bias.data + begin : bias.data};
       run(local, a_d < 0 ? av : part(av, a_d, begin, end), b_d < 0 ? bv : part(bv, b_d, begin, end),
-              part(cv, d, begin, end), part_bias);
+          part(cv, d, begin, end), part_bias);
     }
   });
 }
