@@ -43,11 +43,11 @@ struct View {
   float* data;
   memory::dims dims;
   memory::dims strides;
-  memory::data_type type = memory::data_type::f32;
-  const uint16_t* bf16 = nullptr;  // the elements when type is bf16
+  const uint16_t* bf16 = nullptr;  // a bf16 copy of the elements, which the product reads instead
 
+  memory::data_type type() const { return bf16 ? memory::data_type::bf16 : memory::data_type::f32; }
   void* handle() const {
-    if (type == memory::data_type::bf16) return const_cast<uint16_t*>(bf16);
+    if (bf16) return const_cast<uint16_t*>(bf16);
     return data;
   }
 };
@@ -102,14 +102,14 @@ CachedPrimitive& lookup(ThreadState& state, const View& a, const View& b, const 
   for (const View* v : {&a, &b, &c}) {
     key.insert(key.end(), v->dims.begin(), v->dims.end());
     key.insert(key.end(), v->strides.begin(), v->strides.end());
-    key.push_back(static_cast<int64_t>(v->type));
+    key.push_back(static_cast<int64_t>(v->type()));
   }
   key.push_back(bias.data != nullptr);
   auto it = state.cache.find(key);
   if (it != state.cache.end()) return it->second;
 
-  const memory::desc a_md(a.dims, a.type, a.strides);
-  const memory::desc b_md(b.dims, b.type, b.strides);
+  const memory::desc a_md(a.dims, a.type(), a.strides);
+  const memory::desc b_md(b.dims, b.type(), b.strides);
   const memory::desc c_md(c.dims, memory::data_type::f32, c.strides);
   memory::dims bias_dims(c.dims.size(), 1);
   bias_dims.back() = c.dims.back();
@@ -165,7 +165,7 @@ void unpack(const View& packed, const View& v) {
 // row-major buffer copied out after. (bf16 copies are dense already: they run as they are.)
 void run(ThreadState& state, const View& a, const View& b, const View& c, const Bias& bias) {
   CachedPrimitive& p = lookup(state, a, b, c, bias);
-  if (!p.reference_impl || a.type != memory::data_type::f32) return execute(state, p, a, b, c, bias);
+  if (!p.reference_impl || a.bf16) return execute(state, p, a, b, c, bias);
   std::vector<float> a_packed = pack(a), b_packed = pack(b), c_packed(numel(c.dims));
   const View ap{a_packed.data(), a.dims, contiguous_strides(a.dims)};
   const View bp{b_packed.data(), b.dims, contiguous_strides(b.dims)};
@@ -240,7 +240,6 @@ View rounded_to_bf16(const View& v, Scratch& scratch) {
   for (size_t i = 0; i < rank; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return v.strides[x] > v.strides[y]; });
   View out = v;
-  out.type = memory::data_type::bf16;
   int64_t stride = 1;
   for (size_t i = rank; i-- > 0;) {
     out.strides[order[i]] = stride;
@@ -267,7 +266,7 @@ View rounded_to_bf16(const View& v, Scratch& scratch) {
 View part(const View& v, size_t d, int64_t begin, int64_t end) {
   if (v.dims[d] == 1) return v;
   View p = v;
-  if (v.type == memory::data_type::bf16) {
+  if (v.bf16) {
     p.bf16 += begin * v.strides[d];
   } else {
     p.data += begin * v.strides[d];
