@@ -277,8 +277,19 @@ View part(const View& v, size_t d, int64_t begin, int64_t end) {
 
 }  // namespace
 
-MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose) {
-  MatmulOperand op{x.data(), std::vector<int64_t>(rank, 1), std::vector<int64_t>(rank, 0)};
+Bf16Copy::Bf16Copy(const Tensor& x) {
+  MT_CHECK(x.is_contiguous(), "bf16 copy: the tensor ", x.shape(), " is not contiguous");
+  const int64_t n = x.numel();
+  const size_t bytes = static_cast<size_t>(n) * sizeof(uint16_t);
+  data_ = std::shared_ptr<uint16_t>(static_cast<uint16_t*>(cache_allocate(bytes)),
+                                    [bytes](uint16_t* block) { cache_release(block, bytes); });
+  const float* from = x.data();
+  uint16_t* to = data_.get();
+  parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) { round_floats(from + begin, 1, to + begin, end - begin); });
+}
+
+MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose, const Bf16Copy& bf16) {
+  MatmulOperand op{x.data(), std::vector<int64_t>(rank, 1), std::vector<int64_t>(rank, 0), bf16.data()};
   const size_t lead = rank - x.dim();
   for (size_t i = 0; i < static_cast<size_t>(x.dim()); ++i) {
     op.dims[lead + i] = x.shape()[i];
@@ -316,18 +327,18 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   for (size_t d = 0; d + 2 < rank; ++d) c_dims[d] = std::max(a.dims[d], b.dims[d]);
   c_dims[rank - 2] = a.dims[rank - 2];
   c_dims[rank - 1] = b.dims[rank - 1];
-  View av{const_cast<float*>(a.data), a.dims, a.strides};  // oneDNN takes non-const handles
-  View bv{const_cast<float*>(b.data), b.dims, b.strides};
+  const bool bf16 = precision == Precision::kBf16;
+  View av{const_cast<float*>(a.data), a.dims, a.strides, bf16 ? a.bf16 : nullptr};  // oneDNN takes non-const handles
+  View bv{const_cast<float*>(b.data), b.dims, b.strides, bf16 ? b.bf16 : nullptr};
   MT_CHECK(c_strides.size() == rank, "matmul kernel: ", c_strides.size(), " output strides for rank ", rank);
   const View cv{c_data, c_dims, c_strides};
   if (numel(c_dims) == 0) return;
   const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   Tensor a_padded, b_padded;  // hold the copies for the duration of the product
   Scratch a_bf16, b_bf16;
-  const bool bf16 = precision == Precision::kBf16;
-  if (bf16) {  // dense copies, which need no padding
-    av = rounded_to_bf16(av, a_bf16);
-    bv = rounded_to_bf16(bv, b_bf16);
+  if (bf16) {  // dense copies, which need no padding; an operand that carries its copy is not rounded again
+    if (!av.bf16) av = rounded_to_bf16(av, a_bf16);
+    if (!bv.bf16) bv = rounded_to_bf16(bv, b_bf16);
   } else if (flops >= 2 * kMinSplitFlops && weight_gradient_layout(av, bv)) {
     if (av.strides[1] % kAliasingStride == 0) av = pad_rows(av, /*transposed=*/true, a_padded);
     if (bv.strides[0] % kAliasingStride == 0) bv = pad_rows(bv, /*transposed=*/false, b_padded);

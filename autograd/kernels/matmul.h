@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "autograd/precision.h"
@@ -10,17 +11,32 @@
 
 namespace mt {
 
+/// A contiguous tensor's elements rounded to bfloat16 (nearest, ties to even) in the same order,
+/// made once and shared by the products that read the tensor: Linear rounds its input and weight
+/// once for its forward and both backward products, and the output gradient once for the two.
+class Bf16Copy {
+ public:
+  Bf16Copy() = default;
+  explicit Bf16Copy(const Tensor& x);
+  const uint16_t* data() const { return data_.get(); }
+
+ private:
+  std::shared_ptr<uint16_t> data_;
+};
+
 /// One operand as oneDNN sees it: rank-r dims and strides in elements. Batch dims of size 1
-/// broadcast against the other operand.
+/// broadcast against the other operand. `bf16`, where given, holds the elements rounded at the
+/// same offsets (a Bf16Copy), and a bf16 product reads it instead of rounding `data` again.
 struct MatmulOperand {
   const float* data;
   std::vector<int64_t> dims;
   std::vector<int64_t> strides;
+  const uint16_t* bf16 = nullptr;
 };
 
 /// The operand view of a tensor at `rank` dims (leading size-1 dims added), optionally with its
-/// last two dims swapped (a transpose without a copy).
-MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose = false);
+/// last two dims swapped (a transpose without a copy), and optionally carrying its bf16 copy.
+MatmulOperand matmul_operand(const Tensor& x, size_t rank, bool transpose = false, const Bf16Copy& bf16 = {});
 
 /// c = a·b for a [..., M, K] and b [..., K, N] of equal rank; c is [..., M, N], contiguous,
 /// and its batch dims are the broadcast of a's and b's.

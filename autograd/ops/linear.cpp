@@ -1,5 +1,7 @@
 // linear: x·wᵀ + b (torch.nn.functional.linear), one oneDNN product with the bias added inside
 // it, so the result is written once. The batch dims of x fold into the rows of one 2-D product.
+// In bf16 (precision.h) the input, the weight and the output gradient are each rounded once and
+// the copies shared by the products that read them.
 // Its composite twin (matmul, then add) is checked against it in tests/autograd/test_linear.cpp.
 // Read next: attention.cpp.
 #include "autograd/check.h"
@@ -24,15 +26,27 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Shape out_shape = x.shape();
   out_shape.back() = n;
   Tensor out(out_shape);
-  matmul_kernel(matmul_operand(x2, 2), matmul_operand(wc, 2, /*transpose=*/true), out.data(),
+  const bool bf16 = matmul_precision() == Precision::kBf16;
+  const Bf16Copy x_bf16 = bf16 ? Bf16Copy(x2) : Bf16Copy(), w_bf16 = bf16 ? Bf16Copy(wc) : Bf16Copy();
+  matmul_kernel(matmul_operand(x2, 2, false, x_bf16), matmul_operand(wc, 2, /*transpose=*/true, w_bf16), out.data(),
                 contiguous_strides({rows, n}), bc.defined() ? bc.data() : nullptr);
 
   // dx = dy·w,  dw = dyᵀ·x,  db = Σ_rows dy
-  return record("linear", out, {x, w, b}, [x, w, b, x2, wc, rows, n](const Tensor& dy) {
-    const Tensor dy2 = view(dy, {rows, n});
+  return record("linear", out, {x, w, b}, [x, w, b, x2, wc, x_bf16, w_bf16, rows, n, k](const Tensor& dy) {
+    const Tensor dy2 = contiguous(view(dy, {rows, n}));  // [N_rows, N]
+    const bool dy_bf16 = x_bf16.data() && x.requires_grad() && w.requires_grad();  // read by both products
+    const Bf16Copy dy_copy = dy_bf16 ? Bf16Copy(dy2) : Bf16Copy();
     Tensor dx, dw, db;
-    if (x.requires_grad()) dx = view(matmul(dy2, wc), x.shape());
-    if (w.requires_grad()) dw = matmul(dy2, x2, true, false);
+    if (x.requires_grad()) {
+      dx = Tensor(x.shape());
+      matmul_kernel(matmul_operand(dy2, 2, false, dy_copy), matmul_operand(wc, 2, false, w_bf16), dx.data(),
+                    contiguous_strides({rows, k}));
+    }
+    if (w.requires_grad()) {
+      dw = Tensor({n, k});
+      matmul_kernel(matmul_operand(dy2, 2, /*transpose=*/true, dy_copy), matmul_operand(x2, 2, false, x_bf16),
+                    dw.data(), contiguous_strides({n, k}));
+    }
     if (b.defined() && b.requires_grad()) db = sum(dy2, {0});
     return std::vector<Tensor>{dx, dw, db};
   });

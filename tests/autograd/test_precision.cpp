@@ -132,6 +132,33 @@ TEST_CASE("bf16 products of every layout equal products of the rounded operands,
   set_matmul_threading(MatmulThreading::kTbb);
 }
 
+TEST_CASE("a bf16 copy holds each element rounded, and a product that carries it reads it in place of rounding") {
+  const Tensor x = param({300, 257}, 15);  // large enough to be rounded by several tasks
+  const Bf16Copy copy(x);
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) wrong += copy.data()[i] != to_bf16(x.data()[i]);
+  CHECK(wrong == 0);
+  CHECK_THROWS_WITH_AS(Bf16Copy(transpose(x, 0, 1)), doctest::Contains("not contiguous"), Error);
+  if (!bf16_or_skip()) return;
+  // b carries the copy of other values: a bf16 product follows the copy, an fp32 one the floats.
+  const Tensor a = param({64, 300}, 16), b = param({300, 40}, 17), other = param({300, 40}, 18);
+  const Bf16Copy other_bf16(other);
+  Tensor carried({64, 40}), expected({64, 40}), fp32({64, 40}), plain({64, 40});
+  const std::vector<int64_t> strides = contiguous_strides({64, 40});
+  {
+    PrecisionGuard guard(Precision::kBf16);
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(b, 2, false, other_bf16), carried.data(), strides);
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(other, 2), expected.data(), strides);
+  }
+  CHECK(carried.to_vector() == expected.to_vector());
+  {
+    PrecisionGuard guard(Precision::kFp32);
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(b, 2, false, other_bf16), fp32.data(), strides);
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(b, 2), plain.data(), strides);
+  }
+  CHECK(fp32.to_vector() == plain.to_vector());
+}
+
 TEST_CASE("linear in bf16: the forward with its bias and both backward products, checked both ways") {
   if (!bf16_or_skip()) return;
   const Tensor x = param({4, 30, 64}, 11), w = param({96, 64}, 12), b = param({96}, 13), dy = param({4, 30, 96}, 14);
