@@ -5,6 +5,7 @@
 
 #include "autograd/check.h"
 #include "autograd/parallel.h"
+#include "autograd/profiler.h"
 
 namespace mt {
 
@@ -22,6 +23,7 @@ float WeightAverage::decay_at(int64_t step) const {
 }
 
 void WeightAverage::update(int64_t step) {
+  MT_PROFILE("weight average");
   const float d = decay_at(step);
   for (size_t i = 0; i < params_.size(); ++i) {
     const float* w = params_[i].data();

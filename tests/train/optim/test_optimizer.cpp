@@ -1,5 +1,8 @@
 // Tests of train/optimizer.cpp: SGD (plain, momentum + dampening + weight decay, Nesterov),
 // Adam and AdamW against PyTorch after three steps from fixed gradients; clipping by norm.
+#include <cstring>
+
+#include "autograd/threading.h"
 #include "tests/reference.h"
 #include "train/optim/optimizer.h"
 #include "train/optim/weight_average.h"
@@ -50,6 +53,28 @@ TEST_CASE("clip_grad_norm scales every gradient by the global norm, as PyTorch")
   small.set_grad(from_values({0.3f, 0.4f}, {2}));
   CHECK(clip_grad_norm({small}, 1.0f) == doctest::Approx(0.5f));
   CHECK(small.grad().to_vector() == std::vector<float>{0.3f, 0.4f});
+}
+
+TEST_CASE("gradient_norm: the double norm of every gradient, the same bits on one core or two") {
+  // Sizes that cut blocks of kElementGrain across tensors, and a parameter without a gradient.
+  std::vector<Tensor> params;
+  for (int64_t size : {40000, 7, 70001, 3}) {
+    params.push_back(param({size}, static_cast<uint64_t>(size)));
+    params.back().set_grad(param({size}, static_cast<uint64_t>(size) + 1).detach());
+  }
+  params.push_back(param({5}, 9));
+  long double naive = 0;
+  for (const Tensor& p : params) {
+    if (!p.grad().defined()) continue;
+    for (float g : p.grad().to_vector()) naive += static_cast<long double>(g) * g;
+  }
+  const int threads = num_threads();
+  const double norm = gradient_norm(params);
+  set_num_threads(1);
+  const double one_core = gradient_norm(params);
+  set_num_threads(threads);
+  CHECK(norm == doctest::Approx(static_cast<double>(std::sqrt(naive))).epsilon(1e-12));
+  CHECK(std::memcmp(&norm, &one_core, sizeof norm) == 0);
 }
 
 TEST_CASE("optimizers skip parameters without gradients and validate their options") {
