@@ -1,6 +1,7 @@
 // The number format of the matrix products. In bf16 every product of matmul_kernel (Linear
-// layers, the output projection, matmul, attention's large heads) rounds its two operands to
-// bfloat16 and accumulates in fp32; its result, the weights, the optimizer state, softmax,
+// layers, the output projection, matmul, attention's large heads) reads its two operands rounded
+// to bfloat16 (Linear rounds its input, weight and output gradient once for its three products)
+// and accumulates in fp32; its result, the weights, the optimizer state, softmax,
 // layer norm, the loss and every reduction stay fp32. oneDNN picks the bf16 kernel for the CPU at
 // run time: AMX or AVX512_BF16 where the CPU has them, a slow emulation elsewhere, which is why
 // bf16_is_native() is asked first (train.precision = auto, docs/training.md).
