@@ -280,6 +280,7 @@ View part(const View& v, size_t d, int64_t begin, int64_t end) {
 Bf16Copy::Bf16Copy(const Tensor& x) {
   MT_CHECK(x.is_contiguous(), "bf16 copy: the tensor ", x.shape(), " is not contiguous");
   const int64_t n = x.numel();
+  if (n == 0) return;  // nothing to round; data() stays null and a product rounds for itself
   const size_t bytes = static_cast<size_t>(n) * sizeof(uint16_t);
   data_ = std::shared_ptr<uint16_t>(static_cast<uint16_t*>(cache_allocate(bytes)),
                                     [bytes](uint16_t* block) { cache_release(block, bytes); });
@@ -333,6 +334,11 @@ void matmul_kernel(const MatmulOperand& a, const MatmulOperand& b, float* c_data
   MT_CHECK(c_strides.size() == rank, "matmul kernel: ", c_strides.size(), " output strides for rank ", rank);
   const View cv{c_data, c_dims, c_strides};
   if (numel(c_dims) == 0) return;
+  if (a.dims[rank - 1] == 0) {  // K = 0, an empty sum: the bias or zeros (oneDNN's bf16 kernels divide by K)
+    const int64_t n = c_dims[rank - 1];
+    for_each_element(cv, [&](int64_t offset, int64_t i) { c_data[offset] = bias.data ? bias.data[i % n] : 0.0f; });
+    return;
+  }
   const int64_t flops = 2 * numel(c_dims) * a.dims[rank - 1];
   Tensor a_padded, b_padded;  // hold the copies for the duration of the product
   Scratch a_bf16, b_bf16;

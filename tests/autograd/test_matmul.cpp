@@ -3,6 +3,7 @@
 #include "autograd/kernels/matmul.h"
 #include "autograd/threading.h"
 #include "autograd/node.h"
+#include "autograd/precision.h"
 #include "tests/reference.h"
 
 using namespace mt;
@@ -103,6 +104,22 @@ TEST_CASE("matmul caches one primitive per shape") {
   CHECK(matmul_cache_size() == cached);
   matmul(param({7, 9}, 53), param({9, 12}, 54));
   CHECK(matmul_cache_size() == cached + 1);
+}
+
+TEST_CASE("a product over an empty inner dim is zero, or the bias, in fp32 and bf16") {
+  const Tensor a({3, 0}), b({0, 4}), bias = param({4}, 55);
+  for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    if (precision == Precision::kBf16 && !bf16_is_native()) continue;  // oneDNN's bf16 emulation is not asked here
+    Tensor plain = param({3, 4}, 56), biased = param({3, 4}, 57);  // filled, so a skipped write shows
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(b, 2), plain.data(), contiguous_strides({3, 4}), nullptr,
+                  precision);
+    matmul_kernel(matmul_operand(a, 2), matmul_operand(b, 2), biased.data(), contiguous_strides({3, 4}), bias.data(),
+                  precision);
+    CHECK(plain.to_vector() == std::vector<float>(12, 0.0f));
+    std::vector<float> rows;
+    for (int i = 0; i < 3; ++i) rows.insert(rows.end(), bias.data(), bias.data() + 4);
+    CHECK(biased.to_vector() == rows);
+  }
 }
 
 TEST_CASE("matmul names both shapes when they do not fit") {

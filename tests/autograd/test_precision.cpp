@@ -139,7 +139,16 @@ TEST_CASE("a bf16 copy holds each element rounded, and a product that carries it
   for (int64_t i = 0; i < x.numel(); ++i) wrong += copy.data()[i] != to_bf16(x.data()[i]);
   CHECK(wrong == 0);
   CHECK_THROWS_WITH_AS(Bf16Copy(transpose(x, 0, 1)), doctest::Contains("not contiguous"), Error);
+  CHECK(Bf16Copy(Tensor({0, 4})).data() == nullptr);
   if (!bf16_or_skip()) return;
+  {  // an empty batch through Linear in bf16, forward and backward
+    PrecisionGuard guard(Precision::kBf16);
+    const Tensor empty = param({0, 64}, 19), w = param({8, 64}, 20);
+    const Tensor y = linear(empty, w, Tensor());
+    CHECK(y.shape() == Shape{0, 8});
+    sum(y).backward();
+    CHECK(w.grad().to_vector() == std::vector<float>(8 * 64, 0.0f));
+  }
   // b carries the copy of other values: a bf16 product follows the copy, an fp32 one the floats.
   const Tensor a = param({64, 300}, 16), b = param({300, 40}, 17), other = param({300, 40}, 18);
   const Bf16Copy other_bf16(other);
