@@ -34,17 +34,17 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   // dx = dy·w,  dw = dyᵀ·x,  db = Σ_rows dy
   return record("linear", out, {x, w, b}, [x, w, b, x2, wc, x_bf16, w_bf16, rows, n, k](const Tensor& dy) {
     const Tensor dy2 = contiguous(view(dy, {rows, n}));  // [N_rows, N]
-    const bool dy_bf16 = x_bf16.data() && x.requires_grad() && w.requires_grad();  // read by both products
-    const Bf16Copy dy_copy = dy_bf16 ? Bf16Copy(dy2) : Bf16Copy();
+    const bool shared = x_bf16.data() && x.requires_grad() && w.requires_grad();  // dy read by both products
+    const Bf16Copy dy_bf16 = shared ? Bf16Copy(dy2) : Bf16Copy();
     Tensor dx, dw, db;
     if (x.requires_grad()) {
       dx = Tensor(x.shape());
-      matmul_kernel(matmul_operand(dy2, 2, false, dy_copy), matmul_operand(wc, 2, false, w_bf16), dx.data(),
+      matmul_kernel(matmul_operand(dy2, 2, false, dy_bf16), matmul_operand(wc, 2, false, w_bf16), dx.data(),
                     contiguous_strides({rows, k}));
     }
     if (w.requires_grad()) {
       dw = Tensor({n, k});
-      matmul_kernel(matmul_operand(dy2, 2, /*transpose=*/true, dy_copy), matmul_operand(x2, 2, false, x_bf16),
+      matmul_kernel(matmul_operand(dy2, 2, /*transpose=*/true, dy_bf16), matmul_operand(x2, 2, false, x_bf16),
                     dw.data(), contiguous_strides({n, k}));
     }
     if (b.defined() && b.requires_grad()) db = sum(dy2, {0});

@@ -20,6 +20,13 @@ std::vector<int64_t> running_offsets(const std::vector<int64_t>& sizes) {
   return offsets;
 }
 
+// Each parameter's element count, or 0 where it has no gradient (the parameters a step skips).
+std::vector<int64_t> sizes_with_gradient(const std::vector<Tensor>& params) {
+  std::vector<int64_t> sizes(params.size(), 0);
+  for (size_t i = 0; i < params.size(); ++i) sizes[i] = params[i].grad().defined() ? params[i].numel() : 0;
+  return sizes;
+}
+
 // Calls fn(i, begin, end) on the part of each tensor i that lies in [from, to) of them end to end.
 template <typename Fn>
 void for_pieces(const std::vector<int64_t>& offsets, int64_t from, int64_t to, const Fn& fn) {
@@ -148,9 +155,7 @@ void Adam::step() {
   const float shrink = decoupled_ ? 1.0f - lr_ * o.weight_decay : 1.0f;
   const float l2 = decoupled_ ? 0.0f : o.weight_decay;
   const AdamScalars k{o.beta1, o.beta2, o.eps, shrink, l2, step_size, bias2_sqrt};
-  std::vector<int64_t> sizes(params_.size(), 0);
-  for (size_t i = 0; i < params_.size(); ++i) sizes[i] = params_[i].grad().defined() ? params_[i].numel() : 0;
-  for_all_elements(sizes, [&](size_t i, int64_t begin, int64_t end) {
+  for_all_elements(sizes_with_gradient(params_), [&](size_t i, int64_t begin, int64_t end) {
     adam_update(params_[i].data() + begin, params_[i].grad().data() + begin, m_[i].data() + begin,
                 v_[i].data() + begin, end - begin, k);
   });
@@ -210,9 +215,7 @@ double gradient_norm(const std::vector<Tensor>& params) {
   // The gradients end to end, cut into blocks of kElementGrain elements whatever the tensors: each
   // block summed by one task, then the blocks' sums added in order, so the norm has the same bits
   // on any number of cores (a resumed or a multi-rank run depends on it).
-  std::vector<int64_t> sizes(params.size(), 0);
-  for (size_t i = 0; i < params.size(); ++i) sizes[i] = params[i].grad().defined() ? params[i].numel() : 0;
-  const std::vector<int64_t> offsets = running_offsets(sizes);
+  const std::vector<int64_t> offsets = running_offsets(sizes_with_gradient(params));
   const int64_t total = offsets.back();
   std::vector<double> block_sums((total + kElementGrain - 1) / kElementGrain, 0.0);
   parallel_for(static_cast<int64_t>(block_sums.size()), 1, [&](int64_t first, int64_t last) {
