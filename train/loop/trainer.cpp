@@ -156,6 +156,10 @@ bool Trainer::out_of_time() const {
   return config_.train.time_limit > 0.0f && log_->total_elapsed() >= 60.0 * config_.train.time_limit;
 }
 
+double Trainer::budget_spent() const {
+  return config_.train.time_limit > 0.0f ? log_->total_elapsed() / (60.0 * config_.train.time_limit) : 0.0;
+}
+
 const std::vector<std::vector<int64_t>>& Trainer::epoch_batches() {
   epoch_batches_ = &data_.batches(state_.epoch, [&](const std::string& note) {
     log_ ? log_->line(note) : void(out_ << note << "\n");  // the first epoch's: before the log exists

@@ -110,6 +110,7 @@ class Trainer {
   // Sums the micro-batches' gradients over the ranks, and the step's scalars (steps_ below).
   double sum_over_ranks(double loss);
   bool out_of_time() const;  // train.time_limit reached
+  double budget_spent() const;  // the share of train.time_limit used, 0 without one
   void write_checkpoint();
   // train.snapshot_minutes: the weights validation sees, after the step that crosses a mark.
   double snapshot_mark_after(double seconds) const;
@@ -117,8 +118,9 @@ class Trainer {
   void skip(const std::string& what);
   void test(TrainResult& result);
 
-  // A step's scalars, summed over the ranks: the loss, and the ranks' votes to stop.
-  enum StepScalar : size_t { kLossSum, kStopVotes, kTimeUpVotes, kStepScalars };
+  // A step's scalars, summed over the ranks: the loss, the ranks' votes to stop, and rank 0's
+  // share of the time budget spent (the other ranks add 0), which a schedule may decay over.
+  enum StepScalar : size_t { kLossSum, kStopVotes, kTimeUpVotes, kBudgetSpent, kStepScalars };
 
   const Config config_;            // as given, with train.precision resolved: fp32 or bf16, never auto
   const PrecisionGuard precision_;  // the products' number format while the trainer lives

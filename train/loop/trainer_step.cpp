@@ -71,6 +71,7 @@ double Trainer::sum_over_ranks(double loss) {
   votes_[kLossSum] = loss;
   votes_[kStopVotes] = stop_requests() > 0 ? 1.0 : 0.0;
   votes_[kTimeUpVotes] = ranks_.root() && out_of_time() ? 1.0 : 0.0;  // rank 0's clock decides for all
+  votes_[kBudgetSpent] = ranks_.root() ? budget_spent() : 0.0;
   if (!gradients_) return loss;
   ranks_.set_waiting_note(str("step ", state_.step + 1, "; ",
                               saved_step_ >= 0 ? str("the checkpoint of step ", saved_step_, " in ", dir_, " is kept")
@@ -99,7 +100,7 @@ bool Trainer::step(const StepBatch& batch) {
     skip(std::isfinite(loss) ? str("gradient norm is ", norm) : str("loss is ", loss));
     return false;
   }
-  const float lr = schedule_.at(state_.step + 1);
+  const float lr = schedule_.at(state_.step + 1, votes_[kBudgetSpent]);
   optimizer_->set_lr(lr);
   if (health_now) health_.before_step();
   optimizer_->step();

@@ -161,8 +161,9 @@ void validate_train(const Config& c, const Checker& k) {
   k.require(t.time_limit >= 0.0f, "train.time_limit", ">= 0 minutes", t.time_limit);
   k.require(t.ema >= 0.0f && t.ema < 1.0f, "train.ema", "in [0, 1)", t.ema);
   const bool decays = o.schedule == ScheduleKind::kLinear || o.schedule == ScheduleKind::kCosine;
-  MT_CHECK(!decays || t.max_steps > o.warmup, k.at("optim.schedule"), " = ", format(o.schedule),
-           " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup, "), got ", t.max_steps);
+  MT_CHECK(!decays || t.max_steps > o.warmup || (t.max_steps == 0 && t.time_limit > 0.0f), k.at("optim.schedule"),
+           " = ", format(o.schedule), " decays to 0 at train.max_steps, which must exceed optim.warmup (", o.warmup,
+           "), got ", t.max_steps, "; or, without train.max_steps, at the end of train.time_limit");
 }
 
 }  // namespace

@@ -92,7 +92,9 @@ void visit_optim_options(C& c, const Visit& v) {
   v("optim.momentum", c.optim.momentum, "SGD momentum");
   v("optim.clip_norm", c.optim.clip_norm, "clip gradients to this global norm (0: no clipping)");
   v("optim.label_smoothing", c.optim.label_smoothing, "label smoothing of the training loss, in [0, 1)");
-  v("optim.schedule", c.optim.schedule, "learning-rate schedule: constant, noam, linear or cosine");
+  v("optim.schedule", c.optim.schedule,
+    "learning-rate schedule: constant, noam, linear or cosine (these two decay to 0 at train.max_steps, or "
+    "without it at the end of train.time_limit)");
   v("optim.warmup", c.optim.warmup, "warmup steps");
 }
 

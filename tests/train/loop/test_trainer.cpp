@@ -420,6 +420,30 @@ TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then 
   CHECK(meta.at("step") == std::to_string(r.steps));
 }
 
+TEST_CASE("trainer: a linear schedule without train.max_steps decays to 0 over train.time_limit") {
+  RunDir run;
+  Config c = tiny_config(run.path, "train", 0,
+                         {"--optim.schedule=linear", "--optim.warmup=0", "--train.time_limit=0.05",  // 3 seconds
+                          "--train.epochs=1000000", "--train.log_every=1", "--train.valid_every=1000000"});
+  std::ostringstream log;
+  const TrainResult r = train(c, Start::kNew, log);
+  INFO(log.str());
+  std::vector<double> rates;  // every step's learning rate, from metrics.jsonl
+  std::ifstream in(run_file(run.path, "metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json record = nlohmann::json::parse(line);
+    if (record.contains("lr")) rates.push_back(record["lr"].get<double>());
+  }
+  REQUIRE(rates.size() == static_cast<size_t>(r.steps));
+  REQUIRE(r.steps >= 10);
+  const double peak = c.optim.lr;
+  CHECK(rates.front() > 0.5 * peak);  // the budget has just begun
+  CHECK(rates.front() <= peak * (1 + 1e-6));  // the log rounds the float to 7 digits
+  for (size_t i = 1; i < rates.size(); ++i) CHECK(rates[i] <= rates[i - 1]);  // falls with the clock
+  CHECK(rates.back() < 0.1 * peak);  // the last step is the one that crosses the budget
+  CHECK(rates.back() >= 0.0);
+}
+
 TEST_CASE("trainer: a finished run directory survives a new train, and a directory in use is refused") {
   RunDir run;
   std::ostringstream log;

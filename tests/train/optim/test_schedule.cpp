@@ -38,6 +38,26 @@ TEST_CASE("schedules: constant, noam, linear and cosine at known updates") {
   CHECK(cosine.at(100) == doctest::Approx(0.0));
 }
 
+TEST_CASE("schedules: linear and cosine without a total end where the time budget will, at the pace so far") {
+  const Schedule linear{.kind = ScheduleKind::kLinear, .lr = 1.0f, .warmup = 10};
+  CHECK(linear.at(5, 0.3) == doctest::Approx(0.5));  // warmup by updates, whatever the clock
+  CHECK(linear.at(10, 0.3) == doctest::Approx(1.0));  // the peak at its end
+  CHECK(linear.at(20) == doctest::Approx(1.0));       // nothing spent yet: no end in sight
+  // 20 updates took a fifth of the budget: the last will be update 100.
+  CHECK(linear.at(20, 0.2) == doctest::Approx(1.0 - 10.0 / 91.0));
+  CHECK(linear.at(55, 0.5) == doctest::Approx(1.0 - 45.0 / 101.0));  // a slower pace: update 110
+  CHECK(linear.at(100, 1.0) == doctest::Approx(1.0 / 91.0));  // the update that ends the budget still learns
+  CHECK(linear.at(100, 1.5) == doctest::Approx(1.0 / 91.0));  // and one past it is that one
+  CHECK(linear.at(100, 0.99) > linear.at(100, 1.0));
+  const Schedule cosine{.kind = ScheduleKind::kCosine, .lr = 2.0f, .warmup = 0};
+  CHECK(cosine.at(50, 0.5) == doctest::Approx(1.0 + std::cos(std::numbers::pi * 50.0 / 101.0)));
+  CHECK(cosine.at(99, 1.0) == doctest::Approx(1.0 + std::cos(std::numbers::pi * 99.0 / 100.0)));
+  // With a total, the clock is not read.
+  const Schedule by_steps{.kind = ScheduleKind::kLinear, .lr = 1.0f, .warmup = 10, .total = 109};
+  CHECK(by_steps.at(60, 0.9) == doctest::Approx(0.5));
+  check_error([] { Schedule{.kind = ScheduleKind::kLinear, .warmup = 10}.at(20, -0.1); }, {"time budget", "-0.1"});
+}
+
 TEST_CASE("schedules: names parse, bad settings are errors") {
   CHECK(parse_schedule_kind("noam") == ScheduleKind::kNoam);
   check_error([] { parse_schedule_kind("step"); }, {"step", "constant, noam, linear or cosine"});

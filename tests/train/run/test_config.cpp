@@ -101,6 +101,15 @@ TEST_CASE("config: an unknown key's error suggests the nearest valid key") {
   fs::remove(unknown);
 }
 
+TEST_CASE("config: a decaying schedule needs train.max_steps beyond the warmup, or a time limit") {
+  check_error([] { parse_train_config({"--optim.schedule=linear", "--optim.warmup=10"}); },
+              {"optim.schedule = linear decays to 0 at train.max_steps", "got 0", "train.time_limit"});
+  check_error([] { parse_train_config({"--optim.schedule=cosine", "--optim.warmup=10", "--train.max_steps=10"}); },
+              {"optim.schedule = cosine", "(10), got 10"});
+  CHECK(parse_train_config({"--optim.schedule=linear", "--train.time_limit=15"}).train.time_limit == 15.0f);
+  CHECK(parse_train_config({"--optim.schedule=cosine", "--optim.warmup=10", "--train.max_steps=11"}).train.max_steps == 11);
+}
+
 TEST_CASE("config: describe_config gives every option, its value and where it came from") {
   const std::string path = write_config("provenance.ini", "# a comment\n[model]\nd_model = 32\n\n[optim]\nlr = 0.01\n");
   const Config c = parse_train_config({"--config", path, "--model.heads=4"});
