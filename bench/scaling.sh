@@ -17,7 +17,7 @@ common=(--train.max_steps="$steps" --train.valid_every=1000000 --train.log_every
         --train.time_limit=0 --train.health=false --data.test_src= --data.test_tgt= --data.test_tsv=)
 small=(--config configs/toy.ini --model.d_model=256 --model.heads=8 --model.encoder_layers=3 --model.decoder_layers=3 --model.ff_dim=512
        --model.dropout=0.1 --data.max_tokens=1792 --optim.schedule=noam --optim.warmup=100)
-multi30k=(--config configs/multi30k.ini --train.valid_bleu_sentences=0)
+multi30k=(--config configs/multi30k.ini --train.valid_bleu_sentences=0 --optim.schedule=noam)  # linear decays at max_steps
 if [[ -f data/multi30k/train.de.gz ]]; then  # one SentencePiece model for every run
   "$bin" train "${multi30k[@]}" --train.max_steps=1 --train.time_limit=0 --train.show_translations=0 \
     --data.test_src= --data.test_tgt= --train.run_dir="$work/spm" > "$work/spm.log" 2>&1 || { cat "$work/spm.log"; exit 1; }

@@ -4,7 +4,9 @@
 # median ms/step of each and the median of its speed ratio to the first run of each round. For
 # "bf16 against fp32" and "before and after".
 #   ROUNDS=5 STEPS=100 bench/step_time.sh build/minitrans:fp32 build/minitrans:bf16 [other/minitrans:bf16 ...]
-# Needs data/multi30k (scripts/fetch_multi30k.sh). CONFIG picks another recipe.
+# Needs data/multi30k (scripts/fetch_multi30k.sh). CONFIG picks another recipe. The runs use the
+# noam schedule: the recipe's linear one decays to 0 at train.max_steps, which a timing run of
+# fewer steps than its warmup cannot have (the learning rate does not change a step's time).
 set -euo pipefail
 rounds=${ROUNDS:-5} steps=${STEPS:-100} config=${CONFIG:-configs/multi30k.ini}
 [ $# -ge 1 ] || { echo "usage: bench/step_time.sh BINARY:PRECISION [BINARY:PRECISION ...]" >&2; exit 2; }
@@ -15,7 +17,7 @@ for round in $(seq "$rounds"); do
   for run in "$@"; do
     binary=${run%:*} precision=${run##*:}
     if ! "$binary" train --config "$config" --train.run_dir="$out/run" --overwrite --train.time_limit=0 \
-      --train.max_steps="$steps" --train.valid_every=1000000 --train.precision="$precision" \
+      --train.max_steps="$steps" --optim.schedule=noam --train.valid_every=1000000 --train.precision="$precision" \
       --data.valid_src= --data.valid_tgt= --data.test_src= --data.test_tgt= >"$out/log" 2>&1; then
       echo "step_time.sh: $run failed:" >&2
       tail -n 3 "$out/log" >&2

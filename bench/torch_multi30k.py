@@ -5,7 +5,8 @@ Takes a minitrans run directory of configs/multi30k.ini (its config.ini, Sentenc
 and vocabularies) and trains the same model on the same data, cut into pieces by the same
 SentencePiece model, with the same recipe: the architecture of tools/pytorch/reference_model.py
 (torch.nn.Transformer, whose weights are interchangeable with minitrans'), the embedding init,
-tied output, dropout, label smoothing, Adam with minitrans' Noam schedule and peak, gradient
+tied output, dropout, label smoothing, Adam with minitrans' schedule and peak (noam, or linear
+or cosine ending with the --minutes budget as minitrans' end with train.time_limit), gradient
 clipping, the weight average (train.ema), and batches made by minitrans' policy (shuffle, sort
 by length, cut under data.max_tokens padded tokens, shuffle the batches; Python's generator,
 so the same kind of batches, not the same ones). It stops after the step that crosses
@@ -67,6 +68,20 @@ def epoch_batches(examples, max_tokens, rng):
         batches.append(current)
     rng.shuffle(batches)
     return batches
+
+
+def lr_factor(schedule, step, warmup, spent):
+    """minitrans' learning-rate multiplier for update `step` of a run bounded by time, with `spent`
+    of the budget used (train/optim/schedule.h): noam, or a linear or cosine decay to 0 at the
+    update the budget will allow at the pace so far (step / spent)."""
+    if schedule == "noam":
+        return rm.noam(step, warmup)
+    assert schedule in ("linear", "cosine"), f"schedule {schedule} is not reproduced here"
+    if step <= warmup:
+        return step / warmup
+    last = step / min(1.0, spent) if spent > 0 else math.inf
+    p = min(1.0, (step - warmup) / (last + 1 - warmup))
+    return 1.0 - p if schedule == "linear" else 0.5 * (1.0 + math.cos(math.pi * p))
 
 
 def make_batch(examples, indices):
@@ -143,8 +158,9 @@ def main():
             if clip > 0:
                 torch.nn.utils.clip_grad_norm_(params, clip)
             step += 1
+            spent = (time.perf_counter() - start) / (60 * a.minutes)
             for g in adam.param_groups:
-                g["lr"] = peak * rm.noam(step, warmup)
+                g["lr"] = peak * lr_factor(o["schedule"], step, warmup, spent)
             adam.step()
             if average is not None:  # train/optim/weight_average.h
                 dk = min(decay, (1 + step) / (10 + step))
