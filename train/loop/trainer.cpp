@@ -152,9 +152,7 @@ std::string stop_reason_text(StopReason reason) {
   return "?";
 }
 
-bool Trainer::out_of_time() const {
-  return config_.train.time_limit > 0.0f && log_->total_elapsed() >= 60.0 * config_.train.time_limit;
-}
+bool Trainer::out_of_time() const { return config_.train.time_limit > 0.0f && budget_spent() >= 1.0; }
 
 double Trainer::budget_spent() const {
   return config_.train.time_limit > 0.0f ? log_->total_elapsed() / (60.0 * config_.train.time_limit) : 0.0;
