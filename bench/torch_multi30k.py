@@ -117,7 +117,6 @@ def main():
     cfg.read(os.path.join(a.run_dir, "config.ini"))
     m, d, o, t = cfg["model"], cfg["data"], cfg["optim"], cfg["train"]
     assert d["tokenizer"] == "sentencepiece" and d["shared_vocab"] == "true", "expects a joint SentencePiece run"
-    assert m["tie_embeddings"] == "false", "the reference model has separate source and target tables"
     processor = spm.SentencePieceProcessor(model_file=os.path.join(a.run_dir, "spm.model"))
     src_vocab = open(os.path.join(a.run_dir, "src_vocab.txt"), encoding="utf-8").read().split("\n")[:-1]
     tgt_vocab = open(os.path.join(a.run_dir, "tgt_vocab.txt"), encoding="utf-8").read().split("\n")[:-1]
@@ -133,10 +132,14 @@ def main():
                                   int(m["ff_dim"]), m["activation"], m["norm_first"] == "true",
                                   m["tie_output"] == "true", m["learned_positions"] == "true",
                                   dropout=float(m["dropout"]), decoder_layers=int(m["decoder_layers"]))
+    tables = [model.src_embed.weight, model.tgt_embed.weight]
+    if m["tie_embeddings"] == "true":  # one table for both sides (and the output), as nn/transformer.cpp
+        model.src_embed.weight = model.tgt_embed.weight
+        tables = tables[1:]
     if m["embedding_init"] == "scaled":
         with torch.no_grad():
-            for table in (model.src_embed, model.tgt_embed):
-                table.weight.mul_(dim ** -0.5)
+            for table in tables:
+                table.mul_(dim ** -0.5)
     params = list(model.parameters())
     peak, warmup = float(o["lr"]), int(o["warmup"])
     adam = torch.optim.Adam(params, lr=peak, betas=(float(o["beta1"]), float(o["beta2"])), eps=float(o["eps"]))
