@@ -5,8 +5,9 @@ Takes a minitrans run directory of configs/multi30k.ini (its config.ini, Sentenc
 and vocabularies) and trains the same model on the same data, cut into pieces by the same
 SentencePiece model, with the same recipe: the architecture of tools/pytorch/reference_model.py
 (torch.nn.Transformer, whose weights are interchangeable with minitrans'), the embedding init,
-tied output, dropout, label smoothing, Adam with minitrans' schedule and peak (noam, or linear
-or cosine ending with the --minutes budget as minitrans' end with train.time_limit), gradient
+tied output, one table for both sides where model.tie_embeddings says so, dropout, label
+smoothing, Adam with minitrans' schedule and peak (noam, or linear or cosine ending with the
+--minutes budget as minitrans' end with train.time_limit), gradient
 clipping, the weight average (train.ema), and batches made by minitrans' policy (shuffle, sort
 by length, cut under data.max_tokens padded tokens, shuffle the batches; Python's generator,
 so the same kind of batches, not the same ones). It stops after the step that crosses
