@@ -402,6 +402,7 @@ TEST_CASE("trainer: train.time_limit stops after the step that crosses it, then 
   c.data.test.src = toy("test.src");
   c.data.test.tgt = toy("test.tgt");
   c.train.time_limit = 0.05f;  // 3 seconds
+  c.train.epochs = 1000000;     // only the clock stops it: a fast CPU runs the default 10 epochs in under 3 s
   c.train.valid_every = 100000;
   std::ostringstream log;
   const auto start = std::chrono::steady_clock::now();
