@@ -7,9 +7,9 @@
 namespace mt::nn {
 
 DecoderLayer::DecoderLayer(const LayerOptions& o) : options(o) {
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout,
+  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.attention_rate(),
                                                                                 o.attention));
-  cross_attn = register_module("multihead_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout,
+  cross_attn = register_module("multihead_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.attention_rate(),
                                                                                       o.attention));
   ff = make_feed_forward(o.feed_forward, o);
   if (ff->children_in_layer()) register_children_of(*ff); else register_module("feed_forward", ff);

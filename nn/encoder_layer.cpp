@@ -7,7 +7,7 @@
 namespace mt::nn {
 
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.dropout,
+  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.attention_rate(),
                                                                                 o.attention));
   ff = make_feed_forward(o.feed_forward, o);
   if (ff->children_in_layer()) register_children_of(*ff); else register_module("feed_forward", ff);

@@ -22,7 +22,7 @@ Tensor FeedForward::forward(const Tensor& x) const {
 namespace {
 Registry<FeedForwardFactory>& registry() {
   static Registry<FeedForwardFactory> blocks("model.feed_forward", {{"standard", [](const LayerOptions& o) {
-    return std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.dropout, o.activation);
+    return std::make_shared<FeedForward>(o.d_model, o.ff_dim, o.activation_rate(), o.activation);
   }}});
   return blocks;
 }

@@ -19,7 +19,14 @@ struct LayerOptions {
   int64_t d_model = 64;
   int64_t heads = 4;
   int64_t ff_dim = 256;
-  float dropout = 0.1f;
+  float dropout = 0.1f;  // on the residual paths (and the embeddings: transformer.h)
+  // On the attention weights and on the feed-forward's activation; below 0 (the default), the
+  // rate of `dropout`, as torch.nn.Transformer has one rate for all. fairseq and Marian set them
+  // apart, so that the residual paths can take more dropout than the rest.
+  float attention_dropout = -1.0f;
+  float activation_dropout = -1.0f;
+  float attention_rate() const { return attention_dropout < 0.0f ? dropout : attention_dropout; }
+  float activation_rate() const { return activation_dropout < 0.0f ? dropout : activation_dropout; }
   Activation activation = Activation::kRelu;
   AttentionImpl attention = AttentionImpl::kFused;
   std::string feed_forward = "standard";  // a name given to register_feed_forward (feed_forward.h)

@@ -40,7 +40,7 @@ Tensor SwiGluFeedForward::forward(const Tensor& x) const {
 
 void register_swiglu() {
   mt::nn::register_feed_forward("swiglu", [](const mt::nn::LayerOptions& o) {
-    return std::make_shared<SwiGluFeedForward>(o.d_model, o.ff_dim, o.dropout);
+    return std::make_shared<SwiGluFeedForward>(o.d_model, o.ff_dim, o.activation_rate());
   });
 }
 

@@ -2,6 +2,9 @@
 // (as PyTorch's), shapes, counts, gradcheck at D=8 for post-LN and pre-LN, masks reaching the
 // layers, tied output, packed batches, and the reference attention against the fused one.
 #include "nn/transformer.h"
+
+#include <map>
+#include <tuple>
 #include "tests/reference.h"
 
 using namespace mt;
@@ -17,6 +20,33 @@ nn::SequenceLayout layout_of(const IntTensor& padding) {
   return nn::SequenceLayout::padded(ids, 0);
 }
 Tensor rows(const Tensor& x) { return reshape(x, {-1, x.size(2)}); }  // [B, L, D] -> [B·L, D]
+
+// The rate of every Dropout in a module, by its dotted name.
+std::map<std::string, float> dropout_rates(const nn::Module& m) {
+  std::map<std::string, float> rates;
+  for (const auto& [name, module] : m.named_modules()) {
+    if (const auto* d = dynamic_cast<const nn::Dropout*>(module)) rates[name] = d->p;
+  }
+  return rates;
+}
+
+float max_abs_diff(const Tensor& a, const Tensor& b) {
+  const std::vector<float> x = a.to_vector(), y = b.to_vector();
+  float worst = 0.0f;
+  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - y[i]));
+  return worst;
+}
+
+// An encoder layer's output in training mode (dropout drawn) and in eval mode, from one input.
+std::pair<Tensor, Tensor> trained_and_eval(const nn::LayerOptions& o) {
+  manual_seed(31);
+  nn::EncoderLayer enc(o);
+  const Tensor x = param({2, 3, 8}, 32);
+  const nn::SequenceLayout layout = layout_of(IntTensor({0, 0, 0, 0, 0, 0}, {2, 3}));
+  const Tensor trained = enc.forward(rows(x), layout);
+  enc.eval();
+  return {trained, enc.forward(rows(x), layout)};
+}
 }  // namespace
 
 TEST_CASE("EncoderLayer and DecoderLayer: PyTorch's parameter names, in order") {
@@ -58,6 +88,38 @@ TEST_CASE("EncoderLayer and DecoderLayer: shapes and gradcheck, post-LN and pre-
     check_gradients([&](const auto& v) { return enc.forward(rows(v[0]), src); }, with_params(enc, {x}));
     check_gradients([&](const auto& v) { return dec.forward(rows(v[0]), tgt, rows(v[1]), src); },
                     with_params(dec, {y, x}));
+  }
+}
+
+TEST_CASE("EncoderLayer and DecoderLayer: attention_dropout and activation_dropout, unset, follow dropout") {
+  using Rates = std::map<std::string, float>;
+  nn::LayerOptions o = kTiny;
+  o.dropout = 0.3f;
+  CHECK(dropout_rates(nn::EncoderLayer(o)) ==
+        Rates{{"self_attn.attn_dropout", 0.3f}, {"dropout", 0.3f}, {"dropout1", 0.3f}, {"dropout2", 0.3f}});
+  o.attention_dropout = 0.1f;
+  o.activation_dropout = 0.0f;
+  CHECK(dropout_rates(nn::EncoderLayer(o)) ==
+        Rates{{"self_attn.attn_dropout", 0.1f}, {"dropout", 0.0f}, {"dropout1", 0.3f}, {"dropout2", 0.3f}});
+  CHECK(dropout_rates(nn::DecoderLayer(o)) == Rates{{"self_attn.attn_dropout", 0.1f},
+                                                     {"multihead_attn.attn_dropout", 0.1f},
+                                                     {"dropout", 0.0f},
+                                                     {"dropout1", 0.3f},
+                                                     {"dropout2", 0.3f},
+                                                     {"dropout3", 0.3f}});
+}
+
+TEST_CASE("EncoderLayer: each dropout rate reaches what it names, and only that") {
+  nn::LayerOptions o = kTiny;  // dropout 0 on the residual paths
+  o.attention_dropout = 0.0f;
+  o.activation_dropout = 0.0f;
+  auto [trained, evaluated] = trained_and_eval(o);
+  CHECK(max_abs_diff(trained, evaluated) == 0.0f);
+  for (float* rate : {&o.attention_dropout, &o.activation_dropout}) {
+    *rate = 0.5f;
+    std::tie(trained, evaluated) = trained_and_eval(o);
+    CHECK(max_abs_diff(trained, evaluated) > 1e-3f);
+    *rate = 0.0f;
   }
 }
 

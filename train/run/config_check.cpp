@@ -58,6 +58,10 @@ void validate_model(const Config& c, const Checker& k) {
   k.require(c.model.decoder_layers >= 1, "model.decoder_layers", ">= 1", c.model.decoder_layers);
   k.require(m.ff_dim >= 1, "model.ff_dim", ">= 1", m.ff_dim);
   k.require(m.dropout >= 0.0f && m.dropout < 1.0f, "model.dropout", "in [0, 1)", m.dropout);
+  for (const auto& [key, rate] : {std::pair{"model.attention_dropout", m.attention_dropout},
+                                  std::pair{"model.activation_dropout", m.activation_dropout}}) {
+    k.require(rate == -1.0f || (rate >= 0.0f && rate < 1.0f), key, "in [0, 1), or -1 for model.dropout", rate);
+  }
   auto require_registered = [&](const std::vector<std::string>& names, const std::string& key, const char* what,
                                 const std::string& value) {
     std::string list;

@@ -23,6 +23,10 @@ void visit_model_options(C& c, const Visit& v) {
   v("model.decoder_layers", c.model.decoder_layers, "layers in the decoder");
   v("model.ff_dim", c.model.layer.ff_dim, "feed-forward width F");
   v("model.dropout", c.model.layer.dropout, "dropout probability, in [0, 1)");
+  v("model.attention_dropout", c.model.layer.attention_dropout,
+    "dropout on the attention weights, in [0, 1); -1: model.dropout");
+  v("model.activation_dropout", c.model.layer.activation_dropout,
+    "dropout on the feed-forward's activation, in [0, 1); -1: model.dropout");
   v("model.activation", c.model.layer.activation, "feed-forward activation: relu or gelu");
   v("model.attention", c.model.layer.attention,
     "attention op: fused (fast), or reference (composed of ordinary ops: to read, step through, gradcheck)");

@@ -62,6 +62,10 @@ TEST_CASE("config: unknown keys, wrong types and bad ranges name the file, line 
   check_error([&] { parse_train_config({"--config", type}); }, {type + ":3", "model.heads", "four"});
   const std::string range = write_config("range.ini", "[model]\ndropout = 1.5\n");
   check_error([&] { parse_train_config({"--config", range}); }, {range + ":2", "model.dropout", "[0, 1)", "1.5"});
+  check_error([&] { parse_train_config({"--model.attention_dropout=-0.5"}); },
+              {"command line", "model.attention_dropout", "-1 for model.dropout", "-0.5"});
+  check_error([&] { parse_train_config({"--model.activation_dropout=1"}); },
+              {"command line", "model.activation_dropout", "[0, 1)"});
   const std::string divisible = write_config("div.ini", "[model]\nd_model = 30\nheads = 4\n");
   check_error([&] { parse_train_config({"--config", divisible}); }, {divisible + ":2", "not divisible", "heads = 4"});
   const std::string negative = write_config("neg.ini", "[train]\nepochs = 0\n");
