@@ -7,8 +7,8 @@
 namespace mt::nn {
 
 EncoderLayer::EncoderLayer(const LayerOptions& o) : options(o) {
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.attention_rate(),
-                                                                                o.attention));
+  self_attn = register_module("self_attn",
+                              std::make_shared<MultiHeadAttention>(o.d_model, o.heads, o.attention_rate(), o.attention));
   ff = make_feed_forward(o.feed_forward, o);
   if (ff->children_in_layer()) register_children_of(*ff); else register_module("feed_forward", ff);
   norm1 = register_module("norm1", make_norm(o.norm, o.d_model, o.eps));

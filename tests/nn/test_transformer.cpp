@@ -1,10 +1,12 @@
 // Tests of nn/encoder_layer.cpp, nn/decoder_layer.cpp and nn/transformer.cpp: parameter names
-// (as PyTorch's), shapes, counts, gradcheck at D=8 for post-LN and pre-LN, masks reaching the
-// layers, tied output, packed batches, and the reference attention against the fused one.
+// (as PyTorch's), shapes, counts, gradcheck at D=8 for post-LN and pre-LN, the dropout rates
+// each part gets, masks reaching the layers, tied output, packed batches, and the reference
+// attention against the fused one.
 #include "nn/transformer.h"
 
 #include <map>
 #include <tuple>
+
 #include "tests/reference.h"
 
 using namespace mt;
@@ -109,7 +111,7 @@ TEST_CASE("EncoderLayer and DecoderLayer: attention_dropout and activation_dropo
                                                      {"dropout3", 0.3f}});
 }
 
-TEST_CASE("EncoderLayer: each dropout rate reaches what it names, and only that") {
+TEST_CASE("EncoderLayer: attention_dropout and activation_dropout each drop in training; at rate 0 nothing drops") {
   nn::LayerOptions o = kTiny;  // dropout 0 on the residual paths
   o.attention_dropout = 0.0f;
   o.activation_dropout = 0.0f;
