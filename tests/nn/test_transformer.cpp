@@ -111,7 +111,7 @@ TEST_CASE("EncoderLayer and DecoderLayer: attention_dropout and activation_dropo
                                                      {"dropout3", 0.3f}});
 }
 
-TEST_CASE("EncoderLayer: attention_dropout and activation_dropout each drop in training; at rate 0 nothing drops") {
+TEST_CASE("EncoderLayer: attention_dropout and activation_dropout each drop in training, and at rate 0 nothing drops") {
   nn::LayerOptions o = kTiny;  // dropout 0 on the residual paths
   o.attention_dropout = 0.0f;
   o.activation_dropout = 0.0f;
