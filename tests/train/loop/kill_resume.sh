@@ -36,8 +36,10 @@ for ((i = 1; i <= rounds; i++)); do
   "$bin" train --resume "$run" --train.max_steps=100000 > "$dir/log" 2>&1 &
   pid=$! started=$(now_ms) resumes=$((resumes + 1))
   if (( i % 2 == 0 )); then
-    until [[ $(step_of) -gt $last_step ]] || (( $(now_ms) - started > 60000 )); do sleep 0.01; done
-    [[ $(step_of) -gt $last_step ]] || { echo "round $i: no progress from step $last_step in 60 s:"; cat "$dir/log"; exit 1; }
+    until [[ $(step_of) -gt $last_step ]] || ! kill -0 "$pid" 2> /dev/null || (( $(now_ms) - started > 60000 )); do
+      sleep 0.01
+    done
+    [[ $(step_of) -gt $last_step ]] || { echo "round $i: no progress from step $last_step:"; cat "$dir/log"; exit 1; }
   fi
   sleep_ms $(( RANDOM % span + 1 ))
   kill -9 "$pid" 2> /dev/null
